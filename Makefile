@@ -1,0 +1,40 @@
+# Two commands set up everything on a fresh machine: `make publish` and `make test`.
+# Each creates .venv from pyproject.toml on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+RUN := $(BIN)/python -m pipeline
+
+.PHONY: publish test catalogs status check serve clean golden
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+publish: $(STAMP)  ## update catalogs and build the sample site into output/
+	$(RUN) publish
+
+catalogs: $(STAMP)  ## create and update the gettext catalogs in locales/
+	$(RUN) catalogs
+
+status: $(STAMP)  ## how far each translation has come
+	$(RUN) status
+
+check: $(STAMP)  ## check sources and catalogs without writing
+	$(RUN) check
+
+serve: $(STAMP)  ## preview output/ on http://127.0.0.1:8000/
+	$(RUN) serve
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest -q
+
+golden: $(STAMP)  ## regenerate the expected output of the tiny fixture site
+	$(BIN)/python -m tests.golden
+
+clean:  ## remove built output and caches (keeps .venv)
+	rm -rf output .pytest_cache
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,0 +1,228 @@
+"""The body of a source article: CommonMark blocks into our content model.
+
+We accept what a plain-language health article needs (headings, paragraphs, nested lists,
+figures, tables) and refuse the rest with the line it stands on, so an editor never loses
+content silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from pipeline.errors import SourceError
+from pipeline.model import Block, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph, Table, Text
+
+# Raw HTML is parsed only to be refused with its line; pages render with HTML off.
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
+_ALIGN = {"text-align:left": "left", "text-align:center": "center", "text-align:right": "right"}
+
+
+@dataclass
+class _Cursor:
+    """Walks a flat markdown-it token stream and collects problems on the way."""
+
+    tokens: Sequence[Token]
+    path: str
+    offset: int  # lines before the body in the source file
+    pos: int = 0
+    problems: list[SourceError] | None = None
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def line(self, token: Token) -> int:
+        return self.offset + (token.map[0] if token.map else 0) + 1
+
+    def problem(self, token: Token, message: str) -> None:
+        assert self.problems is not None
+        self.problems.append(SourceError(message, self.path, self.line(token)))
+
+    def skip_container(self) -> None:
+        """Skip the token at the cursor and, if it opens a container, all of it."""
+        depth = 0
+        while True:
+            token = self.take()
+            depth += token.nesting
+            if depth <= 0:
+                return
+
+    def text(self, inline: Token) -> Text:
+        return Text(normalize(inline.content), Origin(self.path, self.line(inline)))
+
+
+def normalize(markdown: str) -> str:
+    """One line, single spaces: reflowing a paragraph does not change its unit."""
+    return " ".join(markdown.split())
+
+
+def parse_body(body: str, path: str, offset: int) -> tuple[tuple[Block, ...], list[SourceError]]:
+    """Blocks of an article body, and every problem found in it."""
+    cursor = _Cursor(_PARSER.parse(body), path, offset, problems=[])
+    blocks: list[Block] = []
+    while cursor.peek() is not None:
+        block = _block(cursor)
+        if block is not None:
+            blocks.append(block)
+    return tuple(blocks), cursor.problems or []
+
+
+def _block(cursor: _Cursor) -> Block | None:
+    token = cursor.peek()
+    assert token is not None
+    if token.type == "heading_open":
+        return _heading(cursor)
+    if token.type == "paragraph_open":
+        return _paragraph(cursor)
+    if token.type in ("bullet_list_open", "ordered_list_open"):
+        return _list(cursor)
+    if token.type == "table_open":
+        return _table(cursor)
+    cursor.problem(token, f"{_describe(token)} is not supported in articles; "
+                   "use paragraphs, '##' headings, lists, tables or figures")
+    cursor.skip_container()
+    return None
+
+
+def _describe(token: Token) -> str:
+    names = {"html_block": "raw HTML", "fence": "a code block", "code_block": "an indented code block",
+             "blockquote_open": "a block quote", "hr": "a horizontal rule"}
+    return names.get(token.type, f"'{token.type}'")
+
+
+def _heading(cursor: _Cursor) -> Heading | None:
+    opening, inline, _ = cursor.take(), cursor.take(), cursor.take()
+    level = int(opening.tag[1])
+    if level == 1:
+        cursor.problem(opening, "a '#' heading is not allowed in the body; the title comes from "
+                       "front matter, so start sections with '##'")
+        return None
+    if level > 3:
+        cursor.problem(opening, "headings deeper than '###' are not supported; use '##' or '###'")
+        return None
+    if not normalize(inline.content):
+        cursor.problem(opening, "empty heading; write the question or remove the '#' marks")
+        return None
+    if not _inline_ok(cursor, inline):
+        return None
+    return Heading(level, cursor.text(inline))
+
+
+def _paragraph(cursor: _Cursor) -> Paragraph | Figure | None:
+    cursor.take()
+    inline = cursor.take()
+    cursor.take()
+    children = inline.children or []
+    if len(children) == 1 and children[0].type == "image":
+        return _figure(cursor, inline, children[0])
+    if not _inline_ok(cursor, inline):
+        return None
+    return Paragraph(cursor.text(inline))
+
+
+def _inline_ok(cursor: _Cursor, inline: Token) -> bool:
+    for child in inline.children or []:
+        if child.type == "html_inline":
+            cursor.problem(inline, f"raw HTML '{child.content}' is not allowed; use Markdown instead")
+            return False
+        if child.type == "image":
+            cursor.problem(inline, "an image must stand alone in its own paragraph, "
+                           'written ![alt text](images/file.svg "caption")')
+            return False
+    return True
+
+
+def _figure(cursor: _Cursor, inline: Token, image: Token) -> Figure | None:
+    src = str(image.attrs.get("src", ""))
+    caption = normalize(str(image.attrs.get("title") or ""))
+    alt = normalize(image.content)
+    origin = Origin(cursor.path, cursor.line(inline))
+    if not alt:
+        cursor.problem(inline, f"the image '{src}' needs alternative text: ![what the picture shows]({src} \"caption\")")
+    if not caption:
+        cursor.problem(inline, f"the image '{src}' needs a caption: ![{alt or 'alt text'}]({src} \"caption\")")
+    if not alt or not caption:
+        return None
+    return Figure(src, Text(alt, origin), Text(caption, origin))
+
+
+def _list(cursor: _Cursor) -> ListBlock | None:
+    opening = cursor.take()
+    ordered = opening.type == "ordered_list_open"
+    start = int(opening.attrs.get("start", 1)) if ordered else 1
+    items: list[ListItem] = []
+    ok = True
+    while cursor.peek() is not None and cursor.peek().type == "list_item_open":
+        item = _item(cursor)
+        ok = ok and item is not None
+        if item is not None:
+            items.append(item)
+    cursor.take()  # the list's closing token
+    return ListBlock(ordered, tuple(items), start) if ok else None
+
+
+def _item(cursor: _Cursor) -> ListItem | None:
+    opening = cursor.take()
+    text: Text | None = None
+    children: list[ListBlock] = []
+    ok = True
+    while cursor.peek().type != "list_item_close":
+        token = cursor.peek()
+        if token.type == "paragraph_open" and text is None and not children:
+            cursor.take()
+            inline = cursor.take()
+            cursor.take()
+            ok = _inline_ok(cursor, inline) and ok
+            text = cursor.text(inline)
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            nested = _list(cursor)
+            ok = ok and nested is not None
+            if nested is not None:
+                children.append(nested)
+        else:
+            cursor.problem(token, "a list item may hold one line of text and nested lists; "
+                           "move further paragraphs out of the list")
+            cursor.skip_container()
+            ok = False
+    cursor.take()
+    if text is None:
+        cursor.problem(opening, "empty list item; write its text or remove the bullet")
+        return None
+    return ListItem(text, tuple(children)) if ok else None
+
+
+def _table(cursor: _Cursor) -> Table | None:
+    cursor.take()
+    header: tuple[Cell, ...] = ()
+    rows: list[tuple[Cell, ...]] = []
+    ok = True
+    while (token := cursor.take()).type != "table_close":
+        if token.type == "tr_open":
+            row = _row(cursor)
+            ok = ok and row is not None
+            if row is not None and not header:
+                header = row
+            elif row is not None:
+                rows.append(row)
+    return Table(header, tuple(rows)) if ok else None
+
+
+def _row(cursor: _Cursor) -> tuple[Cell, ...] | None:
+    cells: list[Cell] = []
+    ok = True
+    while (token := cursor.take()).type != "tr_close":
+        if token.type in ("th_open", "td_open"):
+            inline = cursor.take()
+            cursor.take()
+            ok = _inline_ok(cursor, inline) and ok
+            align = _ALIGN.get(str(token.attrs.get("style", "")))
+            cells.append(Cell(cursor.text(inline), align))  # type: ignore[arg-type]
+    return tuple(cells) if ok else None

@@ -1,0 +1,123 @@
+"""The command line: parse arguments, call one library function, print the outcome.
+
+Expected problems print as ``path:line: message`` lines and exit 1; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import sys
+from pathlib import Path
+
+from pipeline import status as status_stage
+from pipeline.errors import PipelineError
+from pipeline.publish import Report, publish, update_catalogs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except PipelineError as exc:
+        print(str(exc), file=sys.stderr)
+        count = len(getattr(exc, "problems", (exc,)))
+        print(f"error: {count} problem(s); nothing was written", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Publish bilingual health-information articles: sources -> catalogs -> pages.",
+    )
+    parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding sources/, locales/ and output/ (default: .)")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    cmd = commands.add_parser("publish", help="update the catalogs and build the site into output/")
+    cmd.set_defaults(run=_publish)
+
+    cmd = commands.add_parser("catalogs", help="create and update the gettext catalogs in locales/")
+    cmd.add_argument("--check", action="store_true", help="write nothing; exit 1 if a catalog is out of date")
+    cmd.set_defaults(run=_catalogs)
+
+    cmd = commands.add_parser("status", help="show how far each translation has come")
+    cmd.add_argument("--lang", help="only this target language")
+    cmd.add_argument("--json", action="store_true", help="print JSON for machines")
+    cmd.set_defaults(run=_status)
+
+    cmd = commands.add_parser("check", help="check sources and catalogs; write nothing")
+    cmd.set_defaults(run=_check)
+
+    cmd = commands.add_parser("serve", help="preview output/ on http://127.0.0.1:PORT/")
+    cmd.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    cmd.set_defaults(run=_serve)
+    return parser
+
+
+def _publish(args: argparse.Namespace) -> int:
+    report = publish(args.root)
+    _print_report(report)
+    return 0
+
+
+def _print_report(report: Report) -> None:
+    per_lang = ", ".join(f"{count} in {lang}" for lang, count in report.published.items())
+    print(f"Published {per_lang} ({report.output_written} files written, {report.output_removed} removed).")
+    for path in report.catalogs_written:
+        print(f"Updated catalog {path}")
+    if report.held_back:
+        print(f"Held back {len(report.held_back)} page(s):")
+        for held in report.held_back:
+            what = f"{held.article.id} ({held.article.origin.path})" if held.article else "all pages"
+            print(f"  {held.lang}: {what} - {held.reason}")
+
+
+def _catalogs(args: argparse.Namespace) -> int:
+    if args.check:
+        stale = status_stage.stale_catalogs(args.root)
+        for path in stale:
+            print(f"{path}: out of date; run 'make catalogs'", file=sys.stderr)
+        return 1 if stale else 0
+    written = update_catalogs(args.root)
+    for path in written:
+        print(f"Updated {path}")
+    print(f"{len(written)} catalog file(s) updated.")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    rows = status_stage.translation_status(args.root, args.lang)
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
+    else:
+        print(status_stage.format_table(rows))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    findings = status_stage.check(args.root)
+    for finding in findings:
+        print(finding, file=sys.stderr)
+    print(f"{len(findings)} problem(s) found." if findings else "Sources and catalogs are in order.")
+    return 1 if findings else 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    folder = args.root / "output"
+    if not (folder / "index.html").is_file():
+        print("output/ is empty; run 'make publish' first", file=sys.stderr)
+        return 1
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
+        print(f"Serving output/ on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+        server.serve_forever()
+    return 0

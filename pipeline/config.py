@@ -1,0 +1,108 @@
+"""Site settings: one TOML file, ``sources/site.toml``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+
+from pipeline.errors import ConfigError
+
+CONFIG_PATH = "sources/site.toml"
+TEMPLATE_LANG = "en"  # the language the page templates are written in
+_TOPIC = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The settings every stage may read."""
+
+    title: str  # site name, in English; translated through the site catalog
+    description: str  # one line about the site, in English; translated likewise
+    base_url: str  # absolute, ends with "/", e.g. "https://health.example.org/"
+    languages: tuple[str, ...]  # site languages, the first is the default
+    publisher: str  # the organisation's proper name, shown untranslated in every language
+    contact_email: str  # where readers send feedback
+    time_zone: str  # IANA name; the build date is taken in this zone
+    reference_language: str  # language of a reference that does not say
+    topics: tuple[str, ...]  # allowed topic keys
+    lines: dict[str, int]  # the line each key is set on, for messages and catalog locations
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read and check ``sources/site.toml`` below ``root``."""
+    path = root / CONFIG_PATH
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise ConfigError("site settings file is missing; create it (see README)", CONFIG_PATH) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", CONFIG_PATH) from exc
+    site = data.get("site")
+    if not isinstance(site, dict):
+        raise ConfigError("a [site] table is required", CONFIG_PATH)
+    return _site_config(site, text)
+
+
+def _site_config(site: dict, text: str) -> SiteConfig:
+    def field(key: str, kind: type = str):
+        value = site.get(key)
+        if not isinstance(value, kind) or not value:
+            what = "a list" if kind is list else "a text"
+            raise ConfigError(f"'{key}' must be {what} and not empty", CONFIG_PATH, line_of(text, key))
+        return value
+
+    languages = tuple(field("languages", list))
+    for lang in languages:
+        _check_language(lang, text)
+    reference_language = site.get("reference_language", "en")
+    _check_language(reference_language, text, key="reference_language")
+    base_url = field("base_url")
+    if not re.match(r"^https?://[^/\s]+/", base_url + "/") or not base_url.endswith("/"):
+        raise ConfigError("'base_url' must be an absolute http(s) URL ending in '/'", CONFIG_PATH, line_of(text, "base_url"))
+    time_zone = site.get("time_zone", "Europe/Berlin")
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"unknown time zone '{time_zone}'", CONFIG_PATH, line_of(text, "time_zone")) from exc
+    topics = tuple(site.get("topics", ()))
+    bad = [t for t in topics if not isinstance(t, str) or not _TOPIC.match(t)]
+    if bad:
+        raise ConfigError(f"topic keys must be lowercase words joined by '-': {bad}", CONFIG_PATH, line_of(text, "topics"))
+    return SiteConfig(
+        title=field("title"),
+        description=field("description"),
+        base_url=base_url,
+        languages=languages,
+        publisher=field("publisher"),
+        contact_email=field("contact_email"),
+        time_zone=time_zone,
+        reference_language=reference_language,
+        topics=topics,
+        lines={key: line_of(text, key) or 1 for key in site},
+    )
+
+
+def _check_language(lang: object, text: str, key: str = "languages") -> None:
+    try:
+        if not isinstance(lang, str) or not re.match(r"^[a-z]{2,3}$", lang):
+            raise UnknownLocaleError(str(lang))
+        Locale.parse(lang)
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ConfigError(f"'{lang}' is not a language code like 'en' or 'de'", CONFIG_PATH, line_of(text, key)) from exc
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line a key is set on; tomllib keeps no positions."""
+    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -1,0 +1,64 @@
+"""One exception family for everything a user can get wrong.
+
+Expected errors print as one line, ``path:line: what is wrong; how to fix it``; the CLI shows
+them without a traceback. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class PipelineError(Exception):
+    """A problem in the user's input, pointing back to where it came from."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = self.path or ""
+        if self.path and self.line:
+            where = f"{self.path}:{self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ConfigError(PipelineError):
+    """The site settings file is missing or wrong."""
+
+
+class SourceError(PipelineError):
+    """A source article cannot be read: front matter, a field or a body block is wrong."""
+
+
+class CatalogError(PipelineError):
+    """A gettext catalog cannot be read or does not fit its article."""
+
+
+class TranslationMissing(PipelineError):
+    """A page asked for a message that its language's catalog does not translate."""
+
+
+class Problems(PipelineError):
+    """Every problem found in one run, reported together before anything is written."""
+
+    def __init__(self, problems: Iterable[PipelineError]):
+        self.problems = tuple(sorted(problems, key=_order))
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+def _order(problem: PipelineError) -> tuple[str, int]:
+    return (problem.path or "", problem.line or 0)
+
+
+def raise_all(problems: list[PipelineError]) -> None:
+    """Raise the problems collected so far as one error, if there are any."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise Problems(problems)

@@ -1,0 +1,210 @@
+"""Pages from records: Jinja2 templates with autoescape, every visible word from the ``site``
+catalog. Renders in memory; the orchestrator writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+from pipeline.config import SiteConfig
+from pipeline.errors import TranslationMissing
+from pipeline.model import Figure, Heading, ListBlock, Page, Paragraph, ReviewDate, Table
+
+# Raw HTML off: a source or a translator's msgstr can never put markup of its own on a page.
+_INLINE = MarkdownIt("commonmark", {"html": False})
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link to another language, shown with that language's own name."""
+
+    lang: str  # the language linked to
+    href: str  # relative to the current page
+    url: str  # absolute
+    name: str  # the language's name, in that language ("Deutsch")
+
+
+class SiteText:
+    """Strict gettext for the templates: a missing message is an error, never a fallback."""
+
+    def __init__(self, lang: str, messages: Mapping[str, str] | None):
+        self.lang = lang
+        self.messages = messages  # None: the templates' own language, shown as written
+
+    def gettext(self, message: str) -> Markup:
+        # Escaped here, so a translation is text, never markup; Jinja then fills in %(…)s.
+        if self.messages is None:
+            return escape(message)
+        try:
+            return escape(self.messages[message])
+        except KeyError:
+            raise TranslationMissing(f"no {self.lang} translation for site text {message!r}; "
+                                     f"translate it in locales/{self.lang}/LC_MESSAGES/site.po") from None
+
+    def ngettext(self, singular: str, plural: str, n: int) -> Markup:
+        return self.gettext(singular if n == 1 else plural)
+
+
+def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText]) -> dict[str, bytes]:
+    """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``."""
+    languages = [lang for lang in config.languages if lang in texts]
+    by_article: dict[str, dict[str, Page]] = defaultdict(dict)
+    for page in pages:
+        by_article[page.article.id][page.article.lang] = page
+    files: dict[str, bytes] = {}
+    for page in pages:
+        versions = by_article[page.article.id]
+        files[page.path] = _article_page(page, versions, config, texts[page.article.lang])
+    for lang in languages:
+        own = [p for p in pages if p.article.lang == lang]
+        files[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
+    files["index.html"] = _root_page(languages, config, texts)
+    files["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
+    return files
+
+
+@functools.cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("pipeline", "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    env.filters["markdown"] = lambda text: Markup(_INLINE.renderInline(text))
+    env.filters["plaintext"] = _plain
+    env.filters["kind"] = _kind
+    return env
+
+
+def _render(template: str, text: SiteText, **context) -> bytes:
+    env = _environment()
+    env.install_gettext_callables(text.gettext, text.ngettext, newstyle=True)
+    html = env.get_template(template).render(lang=text.lang, dir=_direction(text.lang), **context)
+    return (html.rstrip("\n") + "\n").encode("utf-8")
+
+
+def _article_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, text: SiteText) -> bytes:
+    article, lang = page.article, page.article.lang
+    original = versions.get(article.source_lang) if article.is_translation else None
+    return _render(
+        "article.html", text,
+        article=article,
+        root="../",
+        canonical=config.base_url + page.path,
+        alternates=_alternates({l: p.path for l, p in versions.items()}, config),
+        switches=_switches(lang, {l: p.path for l, p in versions.items()}, config),
+        original=original and {
+            "href": "../" + original.path,
+            "lang": original.article.lang,
+            "language": _language_name(original.article.lang, lang),
+        },
+        dates=_dates(article.created, article.updated, article.next_review, lang),
+        mailto=Markup('<a href="mailto:{0}">{0}</a>').format(config.contact_email),
+        publisher=config.publisher,
+        site_title=text.gettext(config.title),
+    )
+
+
+def _index_page(lang: str, pages: Sequence[Page], languages: Sequence[str], config: SiteConfig,
+                text: SiteText) -> bytes:
+    entries = [
+        {
+            "href": page.path.split("/", 1)[1],
+            "title": page.article.title.value,
+            "summary": page.article.summary.value,
+            "created": format_date(page.article.created, "long", locale=lang),
+            "updated": page.article.updated and format_date(page.article.updated, "long", locale=lang),
+        }
+        for page in sorted(pages, key=lambda p: (-(p.article.updated or p.article.created).toordinal(), p.article.id))
+    ]
+    paths = {l: f"{l}/index.html" for l in languages}
+    return _render(
+        "index.html", text,
+        entries=entries,
+        root="../",
+        canonical=config.base_url + paths[lang],
+        alternates=_alternates(paths, config),
+        switches=_switches(lang, paths, config),
+        publisher=config.publisher,
+        site_title=text.gettext(config.title),
+        site_description=text.gettext(config.description),
+    )
+
+
+def _root_page(languages: Sequence[str], config: SiteConfig, texts: Mapping[str, SiteText]) -> bytes:
+    default = languages[0] if languages else config.default_language
+    choices = [{"lang": l, "href": f"{l}/index.html", "title": texts[l].gettext(config.title)} for l in languages]
+    return _render(
+        "root.html", texts.get(default, SiteText(default, None)),
+        choices=choices,
+        canonical=config.base_url,
+        alternates=_alternates({l: f"{l}/index.html" for l in languages}, config),
+        site_title=texts[default].gettext(config.title) if default in texts else config.title,
+    )
+
+
+def _alternates(paths: Mapping[str, str], config: SiteConfig) -> list[dict[str, str]]:
+    """hreflang links for every language version, itself included, plus x-default."""
+    links = [{"lang": l, "url": config.base_url + paths[l]} for l in config.languages if l in paths]
+    default = next((l for l in config.languages if l in paths), None)
+    if len(links) > 1 and default:
+        links.append({"lang": "x-default", "url": config.base_url + paths[default]})
+    return links
+
+
+def _switches(lang: str, paths: Mapping[str, str], config: SiteConfig) -> list[Link]:
+    return [
+        Link(l, "../" + paths[l], config.base_url + paths[l], _language_name(l, l))
+        for l in config.languages if l != lang and l in paths
+    ]
+
+
+def _dates(created: dt.date, updated: dt.date | None, review: ReviewDate, lang: str) -> dict[str, str | None]:
+    return {
+        "created": format_date(created, "long", locale=lang),
+        "updated": updated and format_date(updated, "long", locale=lang),
+        "next_review": format_review(review, lang),
+    }
+
+
+def format_review(review: ReviewDate, lang: str) -> str:
+    """A review date in the page language, exactly as precise as the editor gave it."""
+    if review.precision == "year":
+        return str(review.year)
+    if review.precision == "month":
+        return format_skeleton("yMMMM", dt.date(review.year, review.month or 1, 1), locale=lang)
+    return format_date(review.last_day, "long", locale=lang)
+
+
+def _language_name(code: str, in_lang: str) -> str:
+    return Locale.parse(code).get_display_name(in_lang) or code
+
+
+def _direction(lang: str) -> str:
+    return Locale.parse(lang).character_order == "right-to-left" and "rtl" or "ltr"
+
+
+def _plain(markdown: str) -> str:
+    """Inline Markdown as plain text, for alt attributes."""
+    tokens = _INLINE.parseInline(markdown)
+    return "".join(child.content for token in tokens for child in token.children or [] if child.type in ("text", "code_inline"))
+
+
+def _kind(block: object) -> str:
+    kinds = {Heading: "heading", Paragraph: "paragraph", ListBlock: "list", Figure: "figure", Table: "table"}
+    return kinds[type(block)]
+

@@ -1,0 +1,300 @@
+"""Read source articles: ``sources/*.md``, a YAML front matter block and a CommonMark body.
+
+Every problem is reported with ``sources/<file>.md:<line>``, all of a run at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from pipeline.body import normalize, parse_body
+from pipeline.config import SiteConfig
+from pipeline.errors import PipelineError, SourceError, raise_all
+from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
+
+SOURCES = "sources"
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_RESERVED = {"site", "index", "feed", "topics", "images", "style", "newsletter", "sitemap", "robots"}
+_REQUIRED = ("id", "lang", "title", "summary", "topics", "created", "next_review", "references")
+_OPTIONAL = ("updated", "slug", "sample")
+_REPORTED = object()  # a field whose problem is already reported
+_REVIEW = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A front matter value with the line its key stands on."""
+
+    value: object
+    line: int
+    node: yaml.Node
+
+
+def read_sources(root: Path, config: SiteConfig) -> tuple[Article, ...]:
+    """Every article below ``root/sources``, sorted by id; all problems raised together."""
+    problems: list[PipelineError] = []
+    articles: list[Article] = []
+    for path in sorted((root / SOURCES).glob("*.md")):
+        rel = path.relative_to(root).as_posix()
+        try:
+            articles.append(read_article(rel, _decode(path.read_bytes(), rel), config, root))
+        except PipelineError as exc:
+            problems.extend(getattr(exc, "problems", (exc,)))
+    problems.extend(_duplicates(articles, config))
+    raise_all(problems)
+    return tuple(sorted(articles, key=lambda a: a.id))
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        text = data.decode("utf-8-sig")  # a BOM from a Windows editor is accepted
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError("not valid UTF-8; save the file as UTF-8", path, line) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_article(path: str, text: str, config: SiteConfig, root: Path | None = None) -> Article:
+    """One article from its text; ``root``, when given, lets figures be checked on disk."""
+    front, body, offset = _split(path, text)
+    fields, problems = _front_matter(path, front)
+    blocks, body_problems = parse_body(body, path, offset)
+    problems += body_problems
+    if root is not None:
+        problems += _missing_images(path, blocks, root)
+    article = _article(path, fields, blocks, config, problems)
+    raise_all(problems)
+    assert article is not None
+    return article
+
+
+def _split(path: str, text: str) -> tuple[str, str, int]:
+    lines = text.split("\n")
+    if not text.strip():
+        raise SourceError("the file is empty; an article starts with a '---' front matter block", path, 1)
+    if lines[0].strip() != "---":
+        raise SourceError("an article must start with a '---' line opening its front matter", path, 1)
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 1
+    raise SourceError("the front matter is never closed; add a '---' line after it", path, 1)
+
+
+def _front_matter(path: str, front: str) -> tuple[dict[str, _Field], list[PipelineError]]:
+    loader = yaml.SafeLoader(front)
+    try:
+        node = loader.get_single_node()
+        if node is None or not isinstance(node, yaml.MappingNode):
+            raise SourceError("the front matter must be 'key: value' lines", path, 2)
+        fields: dict[str, _Field] = {}
+        problems: list[PipelineError] = []
+        for key_node, value_node in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 2
+            if key in fields:
+                problems.append(SourceError(f"'{key}' is given twice (first on line {fields[key].line})", path, line))
+                continue
+            try:
+                fields[key] = _Field(loader.construct_object(value_node, deep=True), line, value_node)
+            except ValueError as exc:  # e.g. 2022-02-30: YAML reads it as a date that cannot be
+                problems.append(SourceError(f"'{key}' is not a possible value: {exc}", path, line))
+                fields[key] = _Field(_REPORTED, line, value_node)
+        return fields, problems
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 2
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise SourceError(f"front matter is not valid YAML: {reason}", path, line) from exc
+    finally:
+        loader.dispose()
+
+
+class _Checker:
+    """Checks front matter fields one by one, noting every problem."""
+
+    def __init__(self, path: str, fields: dict[str, _Field], problems: list[PipelineError]):
+        self.path, self.fields, self.problems = path, fields, problems
+
+    def fail(self, key: str, message: str) -> None:
+        field = self.fields.get(key)
+        if field is not None and field.value is _REPORTED:
+            return
+        self.problems.append(SourceError(message, self.path, field.line if field else 1))
+
+    def raw(self, key: str) -> str | None:
+        """A scalar as written, so that `id: 0123` stays text."""
+        field = self.fields.get(key)
+        if field is None:
+            return None
+        if not isinstance(field.node, yaml.ScalarNode) or not str(field.node.value).strip():
+            self.fail(key, f"'{key}' must be a single text value")
+            return None
+        return str(field.node.value).strip()
+
+    def text(self, key: str) -> Text | None:
+        value = self.fields[key].value if key in self.fields else None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(key, f"'{key}' must be a non-empty text")
+            return None
+        return Text(normalize(value), Origin(self.path, self.fields[key].line))
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.fields[key].value if key in self.fields else None
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            self.fail(key, f"'{key}' must be a date written YYYY-MM-DD, e.g. 2022-06-02")
+            return None
+        return value
+
+
+def _article(path: str, fields: dict[str, _Field], blocks, config: SiteConfig,
+             problems: list[PipelineError]) -> Article | None:
+    check = _Checker(path, fields, problems)
+    for key in fields:
+        if key not in _REQUIRED + _OPTIONAL:
+            check.fail(key, f"unknown field '{key}'; known fields: {', '.join(_REQUIRED + _OPTIONAL)}")
+    for key in _REQUIRED:
+        if key not in fields:
+            problems.append(SourceError(f"the front matter lacks the required field '{key}'", path, 1))
+    article_id = _id(check)
+    lang = _lang(check, config)
+    title, summary = check.text("title"), check.text("summary")
+    created = check.date("created")
+    updated = check.date("updated") if "updated" in fields else None
+    if created and updated and updated < created:
+        check.fail("updated", f"'updated' ({updated}) is before 'created' ({created})")
+    review = _review(check, created)
+    topics = _topics(check, config)
+    references = _references(check, config)
+    slugs = _slugs(check, config, article_id)
+    sample = fields["sample"].value if "sample" in fields else False
+    if not isinstance(sample, bool):
+        check.fail("sample", "'sample' must be true or false")
+    if problems or None in (article_id, lang, title, summary, created, review, topics, references, slugs):
+        return None
+    return Article(
+        id=article_id, lang=lang, source_lang=lang, slugs=slugs, title=title, summary=summary,
+        blocks=blocks, references=references, topics=topics, created=created, updated=updated,
+        next_review=review, sample=bool(sample), origin=Origin(path, 1),
+    )
+
+
+def _id(check: _Checker) -> str | None:
+    value = check.raw("id")
+    if value is not None and (not _ID.match(value) or value in _RESERVED):
+        check.fail("id", f"id '{value}' must be 3-64 lowercase letters, digits or '-' and not one of "
+                   f"{', '.join(sorted(_RESERVED))}; mint it once and never change it")
+        return None
+    return value
+
+
+def _lang(check: _Checker, config: SiteConfig) -> str | None:
+    value = check.raw("lang")
+    if value is not None and value not in config.languages:
+        check.fail("lang", f"lang '{value}' is not a site language ({', '.join(config.languages)})")
+        return None
+    return value
+
+
+def _review(check: _Checker, created: dt.date | None) -> ReviewDate | None:
+    if "next_review" not in check.fields:
+        return None
+    value = check.fields["next_review"].value
+    match = _REVIEW.match(str(value.isoformat() if isinstance(value, dt.date) else value))
+    review = None
+    if match:
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            review = ReviewDate(year, month, day)
+            review.last_day  # noqa: B018 -- validates month and day
+        except ValueError:
+            review = None
+    if review is None:
+        check.fail("next_review", f"'next_review' must be a year (2025), a month (2025-06) or a date "
+                   f"(2025-06-30), not '{value}'")
+    elif created and review.last_day < created:
+        check.fail("next_review", f"'next_review' ({review}) is before 'created' ({created})")
+        review = None
+    return review
+
+
+def _topics(check: _Checker, config: SiteConfig) -> tuple[str, ...] | None:
+    value = check.fields["topics"].value if "topics" in check.fields else None
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        check.fail("topics", "'topics' must be a list of topic keys, e.g. [veins, exercise]")
+        return None
+    unknown = [t for t in value if t not in config.topics]
+    if unknown:
+        check.fail("topics", f"unknown topic(s) {', '.join(unknown)}; add them to sources/site.toml "
+                   f"or use one of: {', '.join(config.topics)}")
+        return None
+    return tuple(value)
+
+
+def _references(check: _Checker, config: SiteConfig) -> tuple[Reference, ...] | None:
+    field = check.fields.get("references")
+    if field is None:
+        return None
+    if not isinstance(field.value, list):
+        check.fail("references", "'references' must be a list, one '- \"citation\"' line per entry")
+        return None
+    references = []
+    for item, node in zip(field.value, field.node.value):
+        line = node.start_mark.line + 2
+        if isinstance(item, dict) and set(item) <= {"text", "lang"} and isinstance(item.get("text"), str):
+            references.append(Reference(item["text"].strip(), str(item.get("lang", config.reference_language))))
+        elif isinstance(item, str) and item.strip():
+            references.append(Reference(item.strip(), config.reference_language))
+        else:
+            check.problems.append(SourceError(
+                "a reference must be a text, or 'text:' with an optional 'lang:'", check.path, line))
+            return None
+    return tuple(references)
+
+
+def _slugs(check: _Checker, config: SiteConfig, article_id: str | None) -> dict[str, str] | None:
+    value = check.fields["slug"].value if "slug" in check.fields else article_id
+    if value is None:
+        return None
+    given = value if isinstance(value, dict) else {lang: value for lang in config.languages}
+    slugs = {lang: str(given.get(lang, article_id)) for lang in config.languages}
+    bad = sorted({s for s in slugs.values() if not _SLUG.match(s) or s in _RESERVED})
+    if bad or not isinstance(value, (str, dict)) or set(given) - set(config.languages):
+        check.fail("slug", f"'slug' must be lowercase words joined by '-' (not {', '.join(sorted(_RESERVED))}), "
+                   "either one for all languages or one per language code")
+        return None
+    return slugs
+
+
+def _missing_images(path: str, blocks, root: Path) -> list[PipelineError]:
+    problems: list[PipelineError] = []
+    for block in blocks:
+        if not isinstance(block, Figure):
+            continue
+        src = PurePosixPath(block.src)
+        if src.is_absolute() or ".." in src.parts or ":" in block.src or src.parts[0] != "images":
+            problems.append(SourceError(f"image '{block.src}' must be a file in sources/images/, "
+                                        "written images/file.svg", path, block.alt.origin.line))
+        elif not (root / SOURCES / src).is_file():
+            problems.append(SourceError(f"image '{block.src}' not found; put it in sources/{src}",
+                                        path, block.alt.origin.line))
+    return problems
+
+
+def _duplicates(articles: list[Article], config: SiteConfig) -> list[PipelineError]:
+    problems: list[PipelineError] = []
+    seen: dict[tuple[str, str], Article] = {}
+    for article in articles:
+        keys = [("id", article.id)] + [(f"slug ({lang})", slug) for lang, slug in article.slugs.items()]
+        for key in keys:
+            if key in seen:
+                first = seen[key].origin.path
+                problems.append(SourceError(f"{key[0]} '{key[1]}' is already used by {first}; "
+                                            "each must be unique", article.origin.path, 1))
+            else:
+                seen[key] = article
+    return problems

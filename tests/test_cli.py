@@ -1,0 +1,71 @@
+"""The command line as an editor meets it: help, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from tests.helpers import run_cli, tree
+
+
+def test_help_lists_every_command(tiny_site):
+    result = run_cli(tiny_site, "--help")
+    assert result.returncode == 0
+    for command in ("publish", "catalogs", "status", "check", "serve"):
+        assert command in result.stdout
+
+
+def test_publish_prints_a_summary(tiny_site):
+    result = run_cli(tiny_site, "publish")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Published 3 in en, 2 in de")
+    assert "Held back 1 page(s):" in lines
+    assert any(l.strip().startswith("de: t-sleep-03 (sources/sleep.md) - locales/de/LC_MESSAGES/t-sleep-03.po: 50% translated")
+               for l in lines)
+
+
+def test_broken_front_matter_gives_one_line_and_keeps_the_last_good_site(tiny_site):
+    assert run_cli(tiny_site, "publish").returncode == 0
+    before = tree(tiny_site / "output") | tree(tiny_site / "locales")
+    bad = tiny_site / "sources" / "legs.md"
+    bad.write_text(bad.read_text().replace("title: \"Legs: what helps?\"", "title: \"Legs: what helps?"))
+    result = run_cli(tiny_site, "publish")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("sources/legs.md:") and "front matter is not valid YAML" in first
+    assert result.stderr.splitlines()[1] == "error: 1 problem(s); nothing was written"
+    assert tree(tiny_site / "output") | tree(tiny_site / "locales") == before
+
+
+def test_a_missing_config_is_a_clear_error(tiny_site):
+    (tiny_site / "sources/site.toml").unlink()
+    result = run_cli(tiny_site, "publish")
+    assert result.returncode == 1
+    assert result.stderr.startswith("sources/site.toml: site settings file is missing")
+
+
+def test_status_as_table_and_json(tiny_site):
+    table = run_cli(tiny_site, "status")
+    assert table.returncode == 0
+    assert table.stdout.splitlines()[0].split() == ["catalog", "lang", "translated", "fuzzy", "untranslated", "%", "state"]
+    rows = json.loads(run_cli(tiny_site, "status", "--json").stdout)
+    states = {(r["domain"], r["lang"]): (r["state"], r["percent"]) for r in rows}
+    assert states[("t-sleep-03", "de")] == ("in progress", 50.0)
+    assert states[("t-water-02", "en")] == ("complete", 100.0)
+    only_en = json.loads(run_cli(tiny_site, "status", "--lang", "en", "--json").stdout)
+    assert {r["lang"] for r in only_en} == {"en"}
+
+
+def test_catalogs_check_and_check_report_stale_catalogs(tiny_site):
+    assert run_cli(tiny_site, "catalogs", "--check").returncode == 0
+    assert run_cli(tiny_site, "check").returncode == 0
+    source = tiny_site / "sources" / "sleep.md"
+    source.write_text(source.read_text().replace("Sleep matters.", "Sleep matters a lot."))
+    stale = run_cli(tiny_site, "catalogs", "--check")
+    assert stale.returncode == 1
+    assert "locales/t-sleep-03.pot: out of date; run 'make catalogs'" in stale.stderr
+    assert run_cli(tiny_site, "check").returncode == 1
+    updated = run_cli(tiny_site, "catalogs")
+    assert "Updated locales/de/LC_MESSAGES/t-sleep-03.po" in updated.stdout
+    assert run_cli(tiny_site, "catalogs", "--check").returncode == 0

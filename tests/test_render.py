@@ -1,0 +1,137 @@
+"""Pages: languages, links, dates, and every visible word from the site catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from lxml import html
+
+from pipeline.errors import TranslationMissing
+from pipeline.model import ReviewDate
+from pipeline.publish import publish
+from pipeline.render import SiteText, format_review
+from tests.helpers import BUILD_TIME
+
+
+@pytest.fixture
+def tiny_output(tiny_site):
+    publish(tiny_site, BUILD_TIME)
+    return tiny_site / "output"
+
+
+def page(output, rel):
+    return html.fromstring((output / rel).read_bytes())
+
+
+def visible_text(doc) -> str:
+    return " ".join(" ".join(doc.xpath("//body//text()")).split())
+
+
+def test_pages_declare_their_language_and_link_the_other(tiny_output):
+    de = page(tiny_output, "de/beinuebungen.html")
+    assert de.get("lang") == "de"
+    alternates = {l.get("hreflang"): l.get("href") for l in de.xpath("//link[@rel='alternate']")}
+    assert alternates == {
+        "en": "https://tiny.example.org/en/leg-exercises.html",
+        "de": "https://tiny.example.org/de/beinuebungen.html",
+        "x-default": "https://tiny.example.org/en/leg-exercises.html",
+    }
+    assert de.xpath("//link[@rel='canonical']/@href") == ["https://tiny.example.org/de/beinuebungen.html"]
+    switch = de.xpath("//nav[@class='languages']//a")[0]
+    assert (switch.text, switch.get("lang"), switch.get("href")) == ("English", "en", "../en/leg-exercises.html")
+
+
+def test_text_in_another_language_carries_its_own_lang(tiny_output):
+    de = page(tiny_output, "de/beinuebungen.html")
+    refs = de.xpath("//section[@class='references']//li")
+    assert [(li.get("lang"), li.text[:6]) for li in refs] == [("en", "Doe J."), (None, "Muster")]
+    en = page(tiny_output, "en/leg-exercises.html")
+    assert [li.get("lang") for li in en.xpath("//section[@class='references']//li")] == [None, "de"]
+
+
+def test_dates_line_is_in_the_page_language(tiny_output):
+    en = visible_text(page(tiny_output, "en/leg-exercises.html"))
+    de = visible_text(page(tiny_output, "de/beinuebungen.html"))
+    assert "Created on June 2, 2022 · Updated on January 15, 2023 · Next planned update: 2025" in en
+    assert "Erstellt am 2. Juni 2022 · Aktualisiert am 15. Januar 2023 · Nächste geplante Aktualisierung: 2025" in de
+    water = visible_text(page(tiny_output, "de/wasser.html"))
+    assert "Erstellt am 10. April 2024 · Nächste geplante Aktualisierung: März 2027" in water
+
+
+@pytest.mark.parametrize(("review", "lang", "expected"), [
+    (ReviewDate(2025), "en", "2025"),
+    (ReviewDate(2027, 3), "en", "March 2027"),
+    (ReviewDate(2027, 3), "de", "März 2027"),
+    (ReviewDate(2027, 9, 30), "de", "30. September 2027"),
+    (ReviewDate(2027, 9, 30), "en", "September 30, 2027"),
+])
+def test_review_dates_keep_their_precision(review, lang, expected):
+    assert format_review(review, lang) == expected
+
+
+def test_body_blocks_are_rendered_in_order(tiny_output):
+    de = page(tiny_output, "de/beinuebungen.html")
+    article = de.xpath("//article")[0]
+    assert [e.tag for e in article.xpath("./*")][:9] == ["h1", "p", "p", "p", "p", "h2", "ul", "h3", "ol"]
+    assert article.xpath(".//ul/li[1]/ul/li/text()") == ["morgens", "abends"]
+    assert article.xpath(".//ol/@start") == ["3"]
+    assert article.xpath(".//figure/img/@alt") == ["Zwei Füße auf Zehenspitzen"]
+    assert article.xpath(".//figure/img/@src") == ["../images/feet.svg"]
+    assert article.xpath(".//td[@class='align-right']/text()") == ["30", "15"]
+    assert (tiny_output / "images" / "feet.svg").is_file()
+
+
+def test_source_text_is_escaped_not_interpreted(tiny_output):
+    raw = (tiny_output / "en/leg-exercises.html").read_text()
+    assert "Short &amp; simple &lt;advice&gt; on moving your legs." in raw
+
+
+def test_a_translators_markup_is_shown_as_text():
+    text = SiteText("de", {"Sources": "<script>alert(1)</script>Quellen"})
+    assert str(text.gettext("Sources")) == "&lt;script&gt;alert(1)&lt;/script&gt;Quellen"
+
+
+def test_a_missing_site_translation_is_an_error_not_english():
+    with pytest.raises(TranslationMissing, match="locales/de/LC_MESSAGES/site.po"):
+        SiteText("de", {}).gettext("Sources")
+
+
+def test_no_english_template_words_on_german_pages(sample_site):
+    """Every site-catalog msgid whose German differs must be absent from every German page."""
+    from babel.messages.pofile import read_po
+
+    publish(sample_site, BUILD_TIME)
+    with open(sample_site / "locales/de/LC_MESSAGES/site.po", "rb") as f:
+        catalog = read_po(f)
+    english = [piece for m in catalog if m.id and m.string != m.id
+               for piece in re.split(r"%\(\w+\)s", m.id) if len(piece.strip()) > 3]
+    assert len(english) > 15
+    german_pages = sorted((sample_site / "output/de").glob("*.html"))
+    assert len(german_pages) == 4  # three articles and the index
+    for path in german_pages:
+        doc = html.fromstring(path.read_bytes())
+        text = visible_text(doc) + " " + " ".join(doc.xpath("//@aria-label | //@alt | //title/text()"))
+        leaks = [piece for piece in english if piece.strip() in text]
+        assert not leaks, f"{path.name}: {leaks}"
+
+
+def test_translated_pages_point_to_their_original(tiny_output):
+    en = page(tiny_output, "en/water.html")
+    link = en.xpath("//p[@class='notice']/a")[0]
+    assert (link.text, link.get("href"), link.get("hreflang")) == ("Read the original (German).", "../de/wasser.html", "de")
+
+
+def test_index_lists_published_articles_newest_first(tiny_output):
+    en = page(tiny_output, "en/index.html")
+    assert en.xpath("//ul[@class='article-list']//h3/a/@href") == ["water.html", "leg-exercises.html", "t-sleep-03.html"]
+    de = page(tiny_output, "de/index.html")
+    assert de.xpath("//ul[@class='article-list']//h3/a/text()") == ["Wie viel Wasser?", "Beine: Was hilft?"]
+
+
+def test_build_time_does_not_show_on_pages(tiny_site):
+    publish(tiny_site, BUILD_TIME)
+    first = {p: p.read_bytes() for p in (tiny_site / "output").rglob("*") if p.is_file()}
+    publish(tiny_site, BUILD_TIME + dt.timedelta(days=3))
+    assert {p: p.read_bytes() for p in (tiny_site / "output").rglob("*") if p.is_file()} == first
