@@ -1,30 +1,40 @@
 """Gettext catalogs: one template (``.pot``) per article and for the site, one ``.po`` per
 article or site and target language, in the usual gettext layout below ``locales/``.
 
-The functions here build, merge, read and serialize catalogs in memory; the orchestrator
-decides what to write.
+Pure functions: build templates, merge catalogs with a new template, measure progress.
+Merging keeps every translator's work: a changed unit keeps its translation as fuzzy with
+the old source as ``#| msgid``, a removed unit becomes obsolete, and an unchanged entry is
+written back exactly as it was read, so catalogs change only where content changed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from babel import Locale
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.plurals import get_plural
 
-from pipeline.config import SiteConfig
+from pipeline import pofile
 from pipeline.errors import CatalogError
 from pipeline.model import Progress, Segment
+from pipeline.pofile import Entry, PoFile
 
 LOCALES = "locales"
 SITE_DOMAIN = "site"  # the catalog of every word the page templates show
-WIDTH = 76  # Babel's default; GNU tools accept it
-# Header lines that change with the clock, not with the content.
-_VOLATILE = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): [^"]*\\n"\n', re.MULTILINE)
+_FORMAT = re.compile(r"%\(\w+\)[sd]")
+_SIMILAR = 0.5  # how alike a changed unit must be to its predecessor to keep its translation
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """A confirmed translation found in another catalog of the same language."""
+
+    msgstr: str  # the translation
+    domain: str  # where it was found
 
 
 def template_path(domain: str) -> str:
@@ -35,90 +45,196 @@ def catalog_path(lang: str, domain: str) -> str:
     return f"{LOCALES}/{lang}/LC_MESSAGES/{domain}.po"
 
 
-def make_template(domain: str, segments: Iterable[Segment], config: SiteConfig, when: dt.datetime,
-                  description: str) -> Catalog:
-    """A template holding every unit once, with all the places it appears."""
-    template = Catalog(
-        domain=domain,
-        header_comment=f"# {description}\n# Template: translate the .po files, not this file.",
-        project=config.title,
-        version=domain,
-        msgid_bugs_address=config.contact_email,
-        creation_date=when,
-        fuzzy=False,
-    )
-    for segment in segments:
-        template.add(segment.msgid, locations=[(segment.origin.path, segment.origin.line)],
-                     auto_comments=[segment.kind])
-    return template
+def template_entries(segments: Iterable[Segment]) -> tuple[Entry, ...]:
+    """One entry per distinct unit, with every place and kind it appears as, in reading order."""
+    merged: dict[str, Entry] = {}
+    for s in segments:
+        location = f"{s.origin.path}:{s.origin.line}"
+        old = merged.get(s.msgid)
+        if old is None:
+            flags = ("python-format",) if _FORMAT.search(s.msgid) else ()
+            merged[s.msgid] = Entry(s.msgid, flags=flags, extracted=(s.kind,), locations=(location,))
+        else:
+            merged[s.msgid] = replace(old, extracted=tuple(dict.fromkeys(old.extracted + (s.kind,))),
+                                      locations=tuple(dict.fromkeys(old.locations + (location,))))
+    return tuple(merged.values())
 
 
-def merge(template: Catalog, existing: Catalog | None, lang: str, description: str) -> Catalog:
-    """The catalog for ``lang`` brought up to date with ``template``.
+def template_header(description: str, project: str, contact: str, source_lang: str, when: dt.datetime) -> Entry:
+    return Entry("", _header_text([
+        ("Project-Id-Version", project),
+        ("Report-Msgid-Bugs-To", contact),
+        ("POT-Creation-Date", _stamp(when)),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", "text/plain; charset=UTF-8"),
+        ("Content-Transfer-Encoding", "8bit"),
+        ("X-Source-Language", source_lang),
+    ]), comments=(description, "Template: translate the .po files, not this file."))
 
-    Translations, translator comments and flags are kept; changed units become fuzzy,
-    removed ones obsolete.
+
+def catalog_header(template: Entry, description: str, lang: str, when: dt.datetime) -> Entry:
+    """The header of a new ``.po`` file; translators' tools maintain it from then on."""
+    fields = dict(_header_fields(template.msgstr))
+    locale = Locale.parse(lang)
+    return Entry("", _header_text([
+        ("Project-Id-Version", fields.get("Project-Id-Version", "")),
+        ("Report-Msgid-Bugs-To", fields.get("Report-Msgid-Bugs-To", "")),
+        ("POT-Creation-Date", fields.get("POT-Creation-Date", _stamp(when))),
+        ("PO-Revision-Date", _stamp(when)),
+        ("Last-Translator", ""),
+        ("Language-Team", f"{locale.get_display_name('en')} <{fields.get('Report-Msgid-Bugs-To', '')}>"),
+        ("Language", lang),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", "text/plain; charset=UTF-8"),
+        ("Content-Transfer-Encoding", "8bit"),
+        ("Plural-Forms", _plural_forms(locale)),
+        ("X-Source-Language", fields.get("X-Source-Language", "")),
+    ]), comments=(description,))
+
+
+def update_template(old: PoFile | None, header: Entry, entries: Sequence[Entry]) -> PoFile:
+    """A template with the new units; unchanged units keep their old text, and the header its
+    old date, so the file only changes when its units do."""
+    previous = {e.msgid: e for e in old.active()} if old else {}
+    updated = tuple(_sticky(previous[e.msgid], e) if e.msgid in previous else e for e in entries)
+    if old is not None and [e.key() for e in updated] == [e.key() for e in old.active()]:
+        return old
+    return PoFile(header, updated)
+
+
+def merge(old: PoFile | None, header: Entry, template: Sequence[Entry],
+          reuse: Mapping[str, Reuse] | None = None) -> PoFile:
+    """The catalog brought up to date with ``template``; nothing a translator wrote is lost."""
+    reuse = reuse or {}
+    active = list(old.active()) if old else []
+    # An obsolete entry whose unit comes back brings its translation back with it.
+    by_id = {e.msgid: e for e in (old.entries if old else ()) if e.obsolete} | {e.msgid: e for e in active}
+    predecessors = _predecessors(active, template)
+    used: set[str] = set()
+    entries = []
+    for index, new in enumerate(template):
+        if new.msgid in by_id:
+            entries.append(_carry(by_id[new.msgid], new))
+            used.add(new.msgid)
+        elif index in predecessors:
+            entries.append(_changed(predecessors[index], new))
+            used.add(predecessors[index].msgid)
+        elif new.msgid in reuse:
+            entries.append(_reused(new, reuse[new.msgid]))
+        else:
+            entries.append(new)
+    obsolete = [e for e in old.entries if e.obsolete and e.msgid not in {t.msgid for t in template}] if old else []
+    obsolete += [replace(e, obsolete=True, previous=None) for e in active if e.msgid not in used and e.msgstr]
+    return PoFile(old.header if old else header, tuple(entries) + tuple(obsolete))
+
+
+def _predecessors(active: list[Entry], template: Sequence[Entry]) -> dict[int, Entry]:
+    """For each new unit, the old unit it replaced: found by position first.
+
+    Aligning the two msgid sequences costs next to nothing; only the few units in a changed
+    stretch are compared as text, pairwise in order, so large catalogs stay fast.
     """
-    catalog = existing
-    if catalog is None:
-        catalog = Catalog(
-            locale=Locale.parse(lang),
-            domain=template.domain,
-            header_comment=f"# {description}",
-            project=template.project,
-            version=template.version,
-            msgid_bugs_address=template.msgid_bugs_address,
-            language_team=f"{Locale.parse(lang).get_display_name('en')} <{template.msgid_bugs_address}>",
-            creation_date=template.creation_date,
-            fuzzy=False,
-        )
-    catalog.update(template, update_creation_date=True)
-    return catalog
+    old_ids = [e.msgid for e in active]
+    new_ids = [e.msgid for e in template]
+    found: dict[int, Entry] = {}
+    matcher = difflib.SequenceMatcher(None, old_ids, new_ids, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        for offset in range(min(i2 - i1, j2 - j1)):
+            candidate = active[i1 + offset]
+            if candidate.msgstr and candidate.msgid not in new_ids and _alike(candidate.msgid, new_ids[j1 + offset]):
+                found[j1 + offset] = candidate
+    return found
 
 
-def parse(path: str, data: bytes, lang: str | None, domain: str) -> Catalog:
-    """Read a catalog file; a syntax error names the file and line."""
+def _alike(a: str, b: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.real_quick_ratio() >= _SIMILAR and matcher.quick_ratio() >= _SIMILAR and matcher.ratio() >= _SIMILAR
+
+
+def _sticky(old: Entry, new: Entry) -> Entry:
+    """The new template entry, keeping the old line numbers when only they moved."""
+    moved_only = [loc.rsplit(":", 1)[0] for loc in old.locations] == [loc.rsplit(":", 1)[0] for loc in new.locations]
+    locations = old.locations if moved_only else new.locations
+    return replace(old, extracted=new.extracted, locations=locations, flags=_flags(old.flags, new.flags))
+
+
+def _carry(old: Entry, new: Entry) -> Entry:
+    return replace(_sticky(old, new), obsolete=False)
+
+
+def _changed(old: Entry, new: Entry) -> Entry:
+    previous = old.previous if old.fuzzy and old.previous else old.msgid
+    return replace(new, msgstr=old.msgstr, comments=old.comments, previous=previous,
+                   flags=_flags(("fuzzy",) + old.flags, new.flags))
+
+
+def _reused(new: Entry, found: Reuse) -> Entry:
+    note = f"Pre-filled from the translation in {found.domain}; check it and remove the fuzzy flag."
+    return replace(new, msgstr=found.msgstr, comments=(note,), flags=_flags(("fuzzy",), new.flags))
+
+
+def _flags(old: tuple[str, ...], template: tuple[str, ...]) -> tuple[str, ...]:
+    """Fuzzy first, then the template's format flags, then flags a translator set."""
+    kept = [f for f in old if not f.endswith("-format")]
+    fuzzy = ["fuzzy"] if "fuzzy" in kept else []
+    return tuple(dict.fromkeys(fuzzy + list(template) + [f for f in kept if f != "fuzzy"]))
+
+
+def parse(path: str, data: bytes, lang: str | None = None) -> PoFile:
+    """Read a catalog file; a problem names the file and line."""
     try:
-        check_syntax(path, data.decode("utf-8"))
-        return read_po(io.BytesIO(data), locale=lang, domain=domain, abort_invalid=True)
-    except PoFileError as exc:
-        raise CatalogError(f"not a valid gettext catalog: {exc}", path, getattr(exc, "lineno", None)) from exc
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CatalogError(f"cannot read catalog: {exc}; save it as UTF-8", path) from exc
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogError("not valid UTF-8; save the catalog as UTF-8", path, line) from exc
+    po = pofile.read(path, text.replace("\r\n", "\n"))
+    declared = po.header_field("Language")
+    if lang and declared and declared.replace("-", "_").split("_")[0] != lang:
+        raise CatalogError(f"the header says Language: {declared}, but the file is in the '{lang}' folder",
+                           path, po.header.line)
+    return po
 
 
-_STRING = r'"(?:[^"\\]|\\.)*"'
-_LINE = re.compile(rf"^(?:\s*|#.*|(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_STRING}\s*|\s*{_STRING}\s*)$")
+def serialize(po: PoFile) -> bytes:
+    return pofile.write(po).encode("utf-8")
 
 
-def check_syntax(path: str, text: str) -> None:
-    """Refuse what Babel's lenient reader would silently drop, such as an unclosed quote."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if not _LINE.match(line):
-            raise CatalogError(f"not a gettext line: {line.strip()[:60]!r}; check the keyword and the quotes",
-                               path, number)
-
-
-def serialize(catalog: Catalog) -> bytes:
-    out = io.BytesIO()
-    write_po(out, catalog, width=WIDTH, omit_header=False, include_previous=False)
-    return out.getvalue()
-
-
-def same_content(old: bytes, new: bytes) -> bool:
-    """True when two catalog files differ at most in their header dates."""
-    return _VOLATILE.sub(b"", old) == _VOLATILE.sub(b"", new)
-
-
-def translations(catalog: Catalog) -> dict[str, str]:
+def translations(po: PoFile) -> dict[str, str]:
     """Confirmed translations only: fuzzy ones need a translator's eye first."""
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
+    return {e.msgid: e.msgstr for e in po.active() if e.translated}
 
 
-def progress(catalog: Catalog | None, msgids: Iterable[str]) -> Progress:
-    wanted = set(msgids)
-    confirmed = translations(catalog) if catalog is not None else {}
-    fuzzy = 0
-    if catalog is not None:
-        fuzzy = sum(1 for m in catalog if m.id in wanted and m.fuzzy and m.string and m.id not in confirmed)
-    return Progress(total=len(wanted), translated=len(wanted & confirmed.keys()), fuzzy=fuzzy)
+def progress(po: PoFile | None, msgids: Iterable[str]) -> Progress:
+    wanted = dict.fromkeys(msgids)
+    entries = {e.msgid: e for e in po.active()} if po else {}
+    done = [m for m in wanted if m in entries and entries[m].translated]
+    fuzzy = [m for m in wanted if m in entries and entries[m].fuzzy and entries[m].msgstr]
+    return Progress(
+        total=len(wanted), translated=len(done), fuzzy=len(fuzzy),
+        words=sum(_words(m) for m in wanted), words_translated=sum(_words(m) for m in done),
+        words_fuzzy=sum(_words(m) for m in fuzzy),
+    )
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _stamp(when: dt.datetime) -> str:
+    return when.strftime("%Y-%m-%d %H:%M%z")
+
+
+def _header_text(fields: list[tuple[str, str]]) -> str:
+    return "".join(f"{key}: {value}\n" for key, value in fields)
+
+
+def _header_fields(text: str) -> list[tuple[str, str]]:
+    return [(k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in text.splitlines()) if k]
+
+
+def _plural_forms(locale: Locale) -> str:
+    plural = get_plural(locale)
+    return f"nplurals={plural.num_plurals}; plural={plural.plural_expr};"
+

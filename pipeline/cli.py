@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     cmd = commands.add_parser("publish", help="update the catalogs and build the site into output/")
+    cmd.add_argument("--strict", action="store_true", help="fail on translation QA warnings instead of printing them")
     cmd.set_defaults(run=_publish)
 
     cmd = commands.add_parser("catalogs", help="create and update the gettext catalogs in locales/")
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     cmd = commands.add_parser("status", help="show how far each translation has come")
     cmd.add_argument("--lang", help="only this target language")
     cmd.add_argument("--json", action="store_true", help="print JSON for machines")
+    cmd.add_argument("--fail-under", type=float, metavar="PERCENT",
+                     help="exit 1 if any translation is less than PERCENT translated")
     cmd.set_defaults(run=_status)
 
     cmd = commands.add_parser("check", help="check sources and catalogs; write nothing")
@@ -64,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    report = publish(args.root)
+    report = publish(args.root, strict=args.strict)
     _print_report(report)
     return 0
 
@@ -74,6 +77,8 @@ def _print_report(report: Report) -> None:
     print(f"Published {per_lang} ({report.output_written} files written, {report.output_removed} removed).")
     for path in report.catalogs_written:
         print(f"Updated catalog {path}")
+    for finding in report.findings:
+        print(f"warning: {finding}", file=sys.stderr)
     if report.held_back:
         print(f"Held back {len(report.held_back)} page(s):")
         for held in report.held_back:
@@ -100,7 +105,10 @@ def _status(args: argparse.Namespace) -> int:
         print(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
     else:
         print(status_stage.format_table(rows))
-    return 0
+    below = [r for r in rows if args.fail_under is not None and r.percent < args.fail_under]
+    for row in below:
+        print(f"{row.path}: {row.percent:.0f}% translated, under {args.fail_under:g}%", file=sys.stderr)
+    return 1 if below else 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -167,10 +167,17 @@ class Progress:
     total: int  # units the article has
     translated: int  # units with a confirmed translation
     fuzzy: int  # units whose translation needs checking (counts as untranslated)
+    words: int = 0  # words in all units of the source
+    words_translated: int = 0  # words in translated units
+    words_fuzzy: int = 0  # words in fuzzy units
 
     @property
     def untranslated(self) -> int:
         return self.total - self.translated - self.fuzzy
+
+    @property
+    def words_untranslated(self) -> int:
+        return self.words - self.words_translated - self.words_fuzzy
 
     @property
     def percent(self) -> float:
@@ -187,3 +194,4 @@ class Page:
 
     article: Article  # already localized: ``article.lang`` is the page language
     path: str  # POSIX path below ``output/``, e.g. ``de/trinken-im-alter.html``
+    based_on: dt.date | None = None  # set when the page shows the translation of an older original: its date

@@ -6,16 +6,18 @@ Publishing, ``status`` and ``check`` all decide from the same ``CatalogPlan``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale
-from babel.messages.catalog import Catalog
 
 from pipeline import catalogs
 from pipeline.config import TEMPLATE_LANG, SiteConfig
 from pipeline.errors import PipelineError, raise_all
 from pipeline.model import Article, Progress, Segment
+from pipeline.pofile import PoFile
+from pipeline.published import PublishedTranslation, from_bytes, published_path
 from pipeline.segment import segments
 from pipeline.site_messages import site_segments
 
@@ -27,7 +29,7 @@ class Unit:
     domain: str  # article id, or ``site``
     source_lang: str  # the language its msgids are written in
     segments: tuple[Segment, ...]  # its translatable units
-    description: str  # first line of its catalog files
+    description: str  # first comment line of its catalog files
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,9 @@ class Translation:
     lang: str  # the target language
     path: str  # the ``.po`` file
     progress: Progress  # how much is translated
-    catalog: Catalog  # the merged catalog
+    catalog: PoFile  # the merged catalog
     existed: bool  # False when the ``.po`` file is yet to be created
+    published: PublishedTranslation | None  # the last complete translation, if one was stored
 
 
 @dataclass(frozen=True)
@@ -54,27 +57,31 @@ class CatalogPlan:
 
 
 def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig, when: dt.datetime) -> CatalogPlan:
-    """Every template and catalog, merged in memory; reads existing files, writes nothing."""
+    """Every template and catalog merged in memory; reads existing files, writes nothing."""
+    units = _units(articles, config)
     problems: list[PipelineError] = []
+    existing = _read_all(root, units, config, problems)
+    raise_all(problems)
     translations: list[Translation] = []
     changed: dict[str, bytes] = {}
-    for unit in _units(articles, config):
-        template = catalogs.make_template(unit.domain, unit.segments, config, when, unit.description)
-        _note_change(root, catalogs.template_path(unit.domain), catalogs.serialize(template), changed)
-        for lang in config.languages:
-            if lang == unit.source_lang:
-                continue
+    reuse = {(lang, source): _reuse_index(existing, units, lang, source)
+             for lang in config.languages for source in config.languages if lang != source}
+    for unit in units:
+        entries = catalogs.template_entries(unit.segments)
+        header = catalogs.template_header(unit.description, f"{config.title} {unit.domain}",
+                                          config.contact_email, unit.source_lang, when)
+        template = catalogs.update_template(existing.get(catalogs.template_path(unit.domain)), header, entries)
+        _note(root, catalogs.template_path(unit.domain), catalogs.serialize(template), changed)
+        for lang in _targets(unit, config):
             path = catalogs.catalog_path(lang, unit.domain)
-            try:
-                existing = _read_catalog(root, path, lang, unit.domain)
-            except PipelineError as exc:
-                problems.append(exc)
-                continue
-            catalog = catalogs.merge(template, existing, lang, f"{unit.description} ({_english_name(lang)})")
-            _note_change(root, path, catalogs.serialize(catalog), changed)
+            old = existing.get(path)
+            header_po = catalogs.catalog_header(template.header, f"{unit.description} ({_english(lang)})", lang, when)
+            shared = reuse[lang, unit.source_lang] if unit.domain != catalogs.SITE_DOMAIN else {}
+            catalog = catalogs.merge(old, header_po, entries, shared)
+            _note(root, path, catalogs.serialize(catalog), changed)
             progress = catalogs.progress(catalog, (s.msgid for s in unit.segments))
-            translations.append(Translation(unit.domain, lang, path, progress, catalog, existing is not None))
-    raise_all(problems)
+            published = existing.get(published_path(lang, unit.domain))
+            translations.append(Translation(unit.domain, lang, path, progress, catalog, old is not None, published))
     return CatalogPlan(tuple(translations), changed)
 
 
@@ -86,21 +93,49 @@ def _units(articles: tuple[Article, ...], config: SiteConfig) -> list[Unit]:
     ]
 
 
-def _read_catalog(root: Path, path: str, lang: str, domain: str) -> Catalog | None:
-    try:
-        data = (root / path).read_bytes()
-    except FileNotFoundError:
-        return None
-    return catalogs.parse(path, data, lang, domain)
+def _targets(unit: Unit, config: SiteConfig) -> list[str]:
+    return [lang for lang in config.languages if lang != unit.source_lang]
 
 
-def _note_change(root: Path, path: str, data: bytes, changed: dict[str, bytes]) -> None:
+def _read_all(root: Path, units: list[Unit], config: SiteConfig, problems: list[PipelineError]) -> dict[str, object]:
+    """Every existing template, catalog and stored translation, keyed by path; problems collected."""
+    found: dict[str, object] = {}
+    for unit in units:
+        wanted = [(catalogs.template_path(unit.domain), None)]
+        wanted += [(catalogs.catalog_path(lang, unit.domain), lang) for lang in _targets(unit, config)]
+        wanted += [(published_path(lang, unit.domain), "json") for lang in _targets(unit, config)]
+        for path, lang in wanted:
+            try:
+                data = (root / path).read_bytes()
+            except FileNotFoundError:
+                continue
+            try:
+                found[path] = from_bytes(path, data) if lang == "json" else catalogs.parse(path, data, lang)
+            except PipelineError as exc:
+                problems.append(exc)
+    return found
+
+
+def _reuse_index(existing: Mapping[str, object], units: list[Unit], lang: str, source_lang: str) -> dict[str, catalogs.Reuse]:
+    """Confirmed translations into ``lang`` from all articles written in ``source_lang``."""
+    index: dict[str, catalogs.Reuse] = {}
+    for unit in units:
+        if unit.domain == catalogs.SITE_DOMAIN or unit.source_lang != source_lang:
+            continue
+        po = existing.get(catalogs.catalog_path(lang, unit.domain))
+        if isinstance(po, PoFile):
+            for msgid, msgstr in catalogs.translations(po).items():
+                index.setdefault(msgid, catalogs.Reuse(msgstr, unit.domain))
+    return index
+
+
+def _note(root: Path, path: str, data: bytes, changed: dict[str, bytes]) -> None:
     try:
-        old = (root / path).read_bytes()
+        if (root / path).read_bytes() == data:
+            return
     except FileNotFoundError:
-        old = None
-    if old is None or not catalogs.same_content(old, data):
-        changed[path] = data
+        pass
+    changed[path] = data
 
 
 def describe(translation: Translation) -> str:
@@ -110,7 +145,5 @@ def describe(translation: Translation) -> str:
             f"({p.translated} of {p.total} units; {p.fuzzy} fuzzy, {p.untranslated} untranslated)")
 
 
-
-
-def _english_name(lang: str) -> str:
+def _english(lang: str) -> str:
     return Locale.parse(lang).get_display_name("en")

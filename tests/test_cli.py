@@ -48,13 +48,39 @@ def test_a_missing_config_is_a_clear_error(tiny_site):
 def test_status_as_table_and_json(tiny_site):
     table = run_cli(tiny_site, "status")
     assert table.returncode == 0
-    assert table.stdout.splitlines()[0].split() == ["catalog", "lang", "translated", "fuzzy", "untranslated", "%", "state"]
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["catalog", "lang", "units", "done/fuzzy/open", "words", "done/fuzzy/open", "%",
+                                "state", "published", "from"]
+    assert lines[3].split() == ["t-sleep-03", "de", "2/0/2", "3/0/6", "50", "in", "progress", "-"]
     rows = json.loads(run_cli(tiny_site, "status", "--json").stdout)
     states = {(r["domain"], r["lang"]): (r["state"], r["percent"]) for r in rows}
     assert states[("t-sleep-03", "de")] == ("in progress", 50.0)
     assert states[("t-water-02", "en")] == ("complete", 100.0)
     only_en = json.loads(run_cli(tiny_site, "status", "--lang", "en", "--json").stdout)
     assert {r["lang"] for r in only_en} == {"en"}
+
+
+def test_status_fails_under_a_threshold(tiny_site):
+    assert run_cli(tiny_site, "status", "--fail-under", "50").returncode == 0
+    below = run_cli(tiny_site, "status", "--fail-under", "90")
+    assert below.returncode == 1
+    assert "locales/de/LC_MESSAGES/t-sleep-03.po: 50% translated, under 90%" in below.stderr
+
+
+def test_qa_findings_warn_on_publish_and_fail_with_strict(tiny_site):
+    po = tiny_site / "locales/de/LC_MESSAGES/t-legs-01.po"
+    po.write_text(po.read_text().replace('msgstr "Wadenheben: 3 Sätze zu je 10."', 'msgstr "Wadenheben: 3 Sätze."'))
+    warned = run_cli(tiny_site, "publish")
+    assert warned.returncode == 0
+    assert "warning: locales/de/LC_MESSAGES/t-legs-01.po:" in warned.stderr
+    assert "i18n.number-mismatch: article t-legs-01, image caption: numbers differ" in warned.stderr
+    before = tree(tiny_site / "output")
+    po.write_text(po.read_text().replace("Zwei Füße", "Zwei Füsse"))
+    strict = run_cli(tiny_site, "publish", "--strict")
+    assert strict.returncode == 1
+    assert "i18n.number-mismatch" in strict.stderr and "Traceback" not in strict.stderr
+    assert tree(tiny_site / "output") == before
+    assert run_cli(tiny_site, "check").returncode == 1
 
 
 def test_catalogs_check_and_check_report_stale_catalogs(tiny_site):

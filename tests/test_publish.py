@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
+from lxml import html
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
@@ -56,13 +58,77 @@ def test_an_incomplete_site_catalog_holds_back_the_whole_language(tiny_site):
     assert not (tiny_site / "output/de").exists()
 
 
-def test_a_fuzzy_unit_holds_back_the_page(tiny_site):
+def test_a_fuzzy_unit_of_a_never_published_translation_holds_back_the_page(tiny_site):
+    (tiny_site / "locales/de/published/t-legs-01.json").unlink()
     po = tiny_site / "locales/de/LC_MESSAGES/t-legs-01.po"
     po.write_text(po.read_text().replace('msgid "stand up"', '#, fuzzy\nmsgid "stand up"'))
     report = publish(tiny_site, BUILD_TIME)
     held = {(h.article.id, h.lang): h.reason for h in report.held_back if h.article}
     assert "1 fuzzy" in held[("t-legs-01", "de")]
     assert not (tiny_site / "output/de/beinuebungen.html").exists()
+
+
+def test_a_translation_marked_for_review_keeps_its_published_page(tiny_site):
+    publish(tiny_site, BUILD_TIME)
+    page = (tiny_site / "output/de/beinuebungen.html").read_bytes()
+    po = tiny_site / "locales/de/LC_MESSAGES/t-legs-01.po"
+    po.write_text(po.read_text().replace('msgid "stand up"', '#, fuzzy\nmsgid "stand up"'))
+    publish(tiny_site, BUILD_TIME)
+    assert (tiny_site / "output/de/beinuebungen.html").read_bytes() == page
+
+
+def test_a_changed_original_leaves_the_last_complete_translation_online(sample_site):
+    """The foundation of trust: a new English sentence never reaches the German page."""
+    publish(sample_site, BUILD_TIME)
+    german = sample_site / "output/de/krampfadern-und-bewegung.html"
+    before = html.fromstring(german.read_bytes())
+    source = sample_site / "sources/varicose-veins-exercise.md"
+    source.write_text(source.read_text().replace("Exercise cannot make varicose veins disappear",
+                                                 "Exercise alone cannot make varicose veins go away"))
+    assert run_cli(sample_site, "catalogs").returncode == 0
+    result = run_cli(sample_site, "publish")
+    assert result.returncode == 0, result.stderr
+    after = html.fromstring(german.read_bytes())
+    assert "go away" not in german.read_text() and "alone" not in german.read_text()
+    assert after.xpath("//article/p[not(@class)]/text()") == before.xpath("//article/p[not(@class)]/text()")
+    notice = after.xpath("//p[contains(@class, 'notice-outdated')]")[0].text_content()
+    assert "Diese Übersetzung beruht auf dem Original (Englisch) vom 8. November 2023." in notice
+    assert after.xpath("//p[contains(@class, 'notice-outdated')]/a/@href") == ["../en/varicose-veins-exercise.html"]
+    assert "go away" in (sample_site / "output/en/varicose-veins-exercise.html").read_text()
+    status = json.loads(run_cli(sample_site, "status", "--json").stdout)
+    row = next(r for r in status if r["domain"] == "3f8a2c71")
+    assert (row["state"], row["fuzzy"], row["published_source"]) == ("outdated", 1, "2023-11-08")
+
+
+def test_an_updated_translation_replaces_the_outdated_page(sample_site):
+    source = sample_site / "sources/varicose-veins-exercise.md"
+    source.write_text(source.read_text().replace("Exercise cannot make varicose veins disappear",
+                                                 "Exercise alone cannot make varicose veins go away"))
+    publish(sample_site, BUILD_TIME)
+    po = sample_site / "locales/de/LC_MESSAGES/3f8a2c71.po"
+    text = po.read_text()
+    start = text.index("#, fuzzy\n#| msgid")
+    block = text[start:text.index("\n\n", start)]
+    fixed = block.replace("#, fuzzy\n", "").split("#| ")[0] + "\n".join(
+        line for line in block.splitlines() if not line.startswith(("#|", "#,")))
+    po.write_text(text.replace(block, fixed.strip("\n")).replace("Bewegung kann Krampfadern nicht", "Bewegung allein kann Krampfadern nicht"))
+    report = publish(sample_site, BUILD_TIME)
+    assert report.published["de"] == 3
+    german = (sample_site / "output/de/krampfadern-und-bewegung.html").read_text()
+    assert "notice-outdated" not in german
+    stored = json.loads((sample_site / "locales/de/published/3f8a2c71.json").read_text())
+    assert stored["completed"] == BUILD_TIME.date().isoformat()
+
+
+def test_a_german_original_is_guarded_the_same_way(sample_site):
+    publish(sample_site, BUILD_TIME)
+    source = sample_site / "sources/trinken-im-alter.md"
+    source.write_text(source.read_text().replace("Im Alter trinken viele Menschen weniger",
+                                                 "Im Alter trinken sehr viele Menschen weniger"))
+    publish(sample_site, BUILD_TIME)
+    english = (sample_site / "output/en/drinking-enough-in-older-age.html").read_text()
+    assert "sehr viele" not in english
+    assert "This translation is based on the original (German) of April 10, 2024." in english
 
 
 def test_pages_of_a_removed_article_are_removed(tiny_site):

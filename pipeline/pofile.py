@@ -1,0 +1,314 @@
+"""Reading and writing gettext PO files, the way GNU gettext lays them out.
+
+Our own, not Babel's: Babel's reader drops ``#|`` previous-msgid lines and accepts a
+string with no closing quote (losing the translation), and its writer wraps differently
+from GNU tools, so every save in Poedit or Weblate would churn the whole file. Here each
+entry keeps the text it was read from and is written back unchanged unless its content
+changed, and new text is wrapped the way ``msgcat`` wraps it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pipeline.errors import CatalogError
+
+WIDTH = 79  # GNU gettext's default page width
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a", "\b": "\\b",
+            "\f": "\\f", "\v": "\\v"}
+_UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
+_KEYWORD = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(\".*)$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One message of a catalog, as a translator sees it."""
+
+    msgid: str  # the source text ("" for the header)
+    msgstr: str = ""  # the translation, "" when untranslated
+    msgctxt: str | None = None  # disambiguating context, rarely used
+    flags: tuple[str, ...] = ()  # "fuzzy", "python-format", ...
+    comments: tuple[str, ...] = ()  # translator comments ("# ...")
+    extracted: tuple[str, ...] = ()  # comments for the translator ("#. ...")
+    locations: tuple[str, ...] = ()  # "sources/x.md:12"
+    previous: str | None = None  # the msgid this fuzzy translation was made for ("#| msgid")
+    obsolete: bool = False  # no longer in the source ("#~"), kept so no work is lost
+    line: int = 0  # where the entry starts in its file, 0 if it was not read from one
+    raw: str | None = field(default=None, compare=False)  # the entry's text as read
+    raw_key: tuple | None = field(default=None, compare=False)  # content when read
+
+    @property
+    def fuzzy(self) -> bool:
+        return "fuzzy" in self.flags
+
+    @property
+    def translated(self) -> bool:
+        return bool(self.msgstr) and not self.fuzzy
+
+    def key(self) -> tuple:
+        """The content that matters: an entry with an unchanged key is written as it was read."""
+        return (self.msgctxt, self.msgid, self.msgstr, self.flags, self.comments, self.extracted,
+                self.locations, self.previous, self.obsolete)
+
+
+@dataclass(frozen=True)
+class PoFile:
+    """A whole catalog file: the header entry and the messages, in file order."""
+
+    header: Entry  # msgid "": the metadata, with the file's opening comments
+    entries: tuple[Entry, ...]  # the messages, obsolete ones included
+
+    def header_field(self, name: str) -> str | None:
+        for line in self.header.msgstr.splitlines():
+            key, _, value = line.partition(":")
+            if key.strip().lower() == name.lower():
+                return value.strip()
+        return None
+
+    def active(self) -> Iterator[Entry]:
+        return (e for e in self.entries if not e.obsolete)
+
+
+# ---------------------------------------------------------------- reading
+
+def read(path: str, text: str) -> PoFile:
+    """Parse a PO file; the first syntax error raises with its line."""
+    entries = [_entry(path, chunk, start) for start, chunk in _chunks(text)]
+    headers = [e for e in entries if e.msgid == "" and e.msgctxt is None and not e.obsolete]
+    if not headers:
+        raise CatalogError("the header entry (msgid \"\") is missing", path, 1)
+    if len(headers) > 1:
+        raise CatalogError("a second header entry (msgid \"\")", path, headers[1].line)
+    seen: dict[tuple, int] = {}
+    for entry in entries:
+        ident = (entry.msgctxt, entry.msgid, entry.obsolete)
+        if ident in seen and entry.msgid:
+            raise CatalogError(f"msgid {entry.msgid[:40]!r} appears twice (first on line {seen[ident]}); "
+                               "keep one", path, entry.line)
+        seen[ident] = entry.line
+    return PoFile(headers[0], tuple(e for e in entries if e is not headers[0]))
+
+
+def _chunks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Entries are separated by blank lines; yields each entry's first line number and lines."""
+    chunk: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            if not chunk:
+                start = number
+            chunk.append(line)
+        elif chunk:
+            yield start, chunk
+            chunk = []
+    if chunk:
+        yield start, chunk
+
+
+def _entry(path: str, lines: list[str], start: int) -> Entry:
+    fields: dict[str, list[str]] = {}
+    previous: dict[str, list[str]] = {}
+    comments, extracted, locations, flags = [], [], [], []
+    obsolete = False
+    current: list[str] | None = None
+    for offset, line in enumerate(lines):
+        number = start + offset
+        if line.startswith("#~"):
+            obsolete = True
+            line = line[2:].lstrip() if not line.startswith("#~|") else "#|" + line[3:]
+            if not line:
+                continue
+        if line.startswith("#|"):
+            rest = line[2:].strip()
+            if rest.startswith('"') and current is not None:
+                current.append(_string(path, number, rest))
+            else:
+                current = _keyword_line(path, number, rest, previous)
+        elif line.startswith("#."):
+            extracted.append(line[2:].strip())
+        elif line.startswith("#:"):
+            locations += line[2:].split()
+        elif line.startswith("#,"):
+            flags += [f.strip() for f in line[2:].split(",") if f.strip()]
+        elif line.startswith("#"):
+            comments.append(line[1:].removeprefix(" "))
+        elif line.lstrip().startswith('"'):
+            if current is None:
+                raise CatalogError("a string with no keyword before it", path, number)
+            current.append(_string(path, number, line.strip()))
+        else:
+            current = _keyword_line(path, number, line, fields)
+    if "msgid" not in fields:
+        raise CatalogError("an entry without msgid", path, start)
+    if "msgid_plural" in fields:
+        raise CatalogError("plural messages are not used in this project's catalogs", path, start)
+    if "msgstr" not in fields:
+        raise CatalogError("missing msgstr for this msgid", path, start)
+    entry = Entry(
+        msgid="".join(fields["msgid"]),
+        msgstr="".join(fields["msgstr"]),
+        msgctxt="".join(fields["msgctxt"]) if "msgctxt" in fields else None,
+        flags=tuple(dict.fromkeys(flags)),
+        comments=tuple(comments),
+        extracted=tuple(extracted),
+        locations=tuple(locations),
+        previous="".join(previous["msgid"]) if "msgid" in previous else None,
+        obsolete=obsolete,
+        line=start,
+    )
+    return _with_raw(entry, "\n".join(lines) + "\n")
+
+
+def _keyword_line(path: str, number: int, line: str, into: dict[str, list[str]]) -> list[str]:
+    match = _KEYWORD.match(line.strip())
+    if not match:
+        raise CatalogError(f"not a gettext line: {line.strip()[:60]!r}; check the keyword and the quotes",
+                           path, number)
+    keyword, rest = match.groups()
+    if keyword in into:
+        raise CatalogError(f"'{keyword}' twice in one entry; separate entries with a blank line", path, number)
+    into[keyword] = [_string(path, number, rest)]
+    return into[keyword]
+
+
+def _string(path: str, number: int, quoted: str) -> str:
+    match = _STRING.fullmatch(quoted.strip())
+    if not match:
+        raise CatalogError(f"a string must be one line in double quotes: {quoted[:60]!r}", path, number)
+    return _unescape(path, number, match.group(1))
+
+
+def _unescape(path: str, number: int, body: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        char = match.group(1)
+        if char in _UNESCAPES:
+            return _UNESCAPES[char]
+        raise CatalogError(f"unknown escape '\\{char}' in a string", path, number)
+
+    return re.sub(r"\\(.)", replace, body)
+
+
+def _with_raw(entry: Entry, raw: str) -> Entry:
+    return Entry(**{**entry.__dict__, "raw": raw, "raw_key": entry.key()})
+
+
+# ---------------------------------------------------------------- writing
+
+def write(po: PoFile) -> str:
+    """The file's text: entries as they were read where unchanged, new text wrapped like GNU."""
+    return "\n".join(format_entry(e) for e in (po.header, *po.entries))
+
+
+def format_entry(entry: Entry) -> str:
+    if entry.raw is not None and entry.raw_key == entry.key():
+        return entry.raw
+    lines = [f"# {c}".rstrip() for c in entry.comments]
+    lines += [f"#. {c}".rstrip() for c in entry.extracted]
+    lines += _locations(entry.locations)
+    if entry.flags:
+        lines.append("#, " + ", ".join(entry.flags))
+    prefix = "#~ " if entry.obsolete else ""
+    if entry.previous is not None:
+        lines += _field("#~| " if entry.obsolete else "#| ", "msgid", entry.previous)
+    if entry.msgctxt is not None:
+        lines += _field(prefix, "msgctxt", entry.msgctxt)
+    lines += _field(prefix, "msgid", entry.msgid)
+    lines += _field(prefix, "msgstr", entry.msgstr)
+    return "\n".join(lines) + "\n"
+
+
+def _locations(locations: tuple[str, ...]) -> list[str]:
+    lines: list[str] = []
+    for location in locations:
+        if lines and len(lines[-1]) + 1 + len(location) <= WIDTH:
+            lines[-1] += " " + location
+        else:
+            lines.append("#: " + location)
+    return lines
+
+
+def _field(prefix: str, keyword: str, text: str) -> list[str]:
+    escaped = escape(text)
+    pieces = _split_newlines(text)
+    single = f'{prefix}{keyword} "{escaped}"'
+    if len(pieces) == 1 and _width(single) <= WIDTH:
+        return [single]
+    lines = [f'{prefix}{keyword} ""']
+    for piece in pieces:
+        lines += [f'{prefix}"{chunk}"' for chunk in _wrap(piece, WIDTH - len(prefix) - 2)]
+    return lines
+
+
+def escape(text: str) -> str:
+    return "".join(_ESCAPES.get(c, c) for c in text)
+
+
+def _split_newlines(text: str) -> list[str]:
+    """GNU starts a new line after every newline that is not the last character."""
+    parts = text.split("\n")
+    pieces = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        pieces.append(parts[-1])
+    return pieces or [""]
+
+
+def _wrap(text: str, limit: int) -> list[str]:
+    """Greedy wrapping at the break opportunities GNU gettext uses for Latin text."""
+    if not text:
+        return [""]
+    cells = [(escape(c), _char_width(c)) for c in text]
+    chunks: list[str] = []
+    start = 0
+    while start < len(text):
+        end = _break(text, cells, start, limit)
+        chunks.append("".join(c for c, _ in cells[start:end]))
+        start = end
+    return chunks
+
+
+def _break(text: str, cells: list[tuple[str, int]], start: int, limit: int) -> int:
+    width = 0
+    best = None
+    for index in range(start, len(text)):
+        width += len(cells[index][0]) if cells[index][0].startswith("\\") else cells[index][1]
+        if width > limit:
+            break
+        if _can_break_after(text, index):
+            best = index + 1
+    else:
+        return len(text)
+    if best is not None:
+        return best
+    for index in range(start, len(text)):  # nothing fits: overflow to the next opportunity
+        if _can_break_after(text, index):
+            return index + 1
+    return len(text)
+
+
+def _can_break_after(text: str, index: int) -> bool:
+    if index + 1 >= len(text):
+        return False
+    char, following = text[index], text[index + 1]
+    if char == " ":
+        return following != " "
+    if char in "\u2013\u2014":  # en and em dash
+        return following != " "
+    if char == "-":  # a hyphen, but not a minus before a number ("60-120" stays whole)
+        return following != " " and not following.isdigit()
+    if char == "\n":
+        return True
+    return _char_width(char) == 2 and _char_width(following) == 2  # between ideographs
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _width(line: str) -> int:
+    return sum(_char_width(c) for c in line)

@@ -1,0 +1,98 @@
+"""Translation QA: compare each confirmed translation with its source for what must survive
+translation in health content: numbers, markup and links, placeholders, spacing.
+
+Findings are warnings with a location and a short kind (``i18n.number-mismatch``);
+``--strict`` turns them into failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pipeline.pofile import Entry
+from pipeline.tracking import Translation
+
+_NUMBER = re.compile(r"\d+(?:[.,\u202f\u00a0]\d+)*")
+_LINK = re.compile(r"\]\(([^)\s]+)")
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+_MARKUP = ("**", "*", "`", "[", "](")
+_LONG = 40  # a translation identical to a source this long was probably not translated
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One QA warning, pointing at the catalog entry."""
+
+    kind: str  # short and stable, e.g. "i18n.number-mismatch"
+    path: str  # the ``.po`` file
+    line: int  # the entry's line in it
+    domain: str  # the article id, or ``site``
+    unit: str  # what the unit is: "heading", "list item", ...
+    message: str  # what differs
+
+    def __str__(self) -> str:
+        what = "site text" if self.domain == "site" else f"article {self.domain}"
+        return f"{self.path}:{self.line}: {self.kind}: {what}, {self.unit}: {self.message}"
+
+
+def check_translations(translations: Iterable[Translation]) -> list[Finding]:
+    """Every finding for every confirmed translation, in file and line order."""
+    findings = [
+        Finding(kind, t.path, entry.line, t.domain, ", ".join(entry.extracted) or "unit", message)
+        for t in translations
+        for entry in t.catalog.active()
+        if entry.translated
+        for kind, message in check_entry(entry)
+    ]
+    return sorted(findings, key=lambda f: (f.path, f.line, f.kind))
+
+
+def check_entry(entry: Entry) -> Iterator[tuple[str, str]]:
+    source, target = entry.msgid, entry.msgstr
+    numbers = _numbers(source), _numbers(target)
+    if numbers[0] != numbers[1]:
+        yield "i18n.number-mismatch", _difference("numbers", numbers[0], numbers[1])
+    links = Counter(_LINK.findall(source)), Counter(_LINK.findall(target))
+    if links[0] != links[1]:
+        yield "i18n.link-mismatch", _difference("link targets", links[0], links[1])
+    markup = _markup(source), _markup(target)
+    if markup[0] != markup[1]:
+        yield "i18n.markup-mismatch", _difference("markup marks", markup[0], markup[1])
+    placeholders = Counter(_PLACEHOLDER.findall(source)), Counter(_PLACEHOLDER.findall(target))
+    if placeholders[0] != placeholders[1]:
+        yield "i18n.placeholder-mismatch", _difference("placeholders", placeholders[0], placeholders[1])
+    if _edges(source) != _edges(target):
+        yield "i18n.whitespace", "leading or trailing spaces differ from the source"
+    if target == source and len(source) >= _LONG and not _NUMBER.fullmatch(source):
+        yield "i18n.untranslated", "the translation is identical to the source; is it translated?"
+
+
+def _numbers(text: str) -> Counter[str]:
+    """Numbers without their separators: 1.5 and 1,5, 1,000 and 1.000 count as the same."""
+    without_links = _LINK.sub("](", text)
+    return Counter(re.sub(r"[.,\u202f\u00a0]", "", n) for n in _NUMBER.findall(without_links))
+
+
+def _markup(text: str) -> Counter[str]:
+    without_links = _LINK.sub("](", text)
+    bold = without_links.count("**")
+    return Counter({"**": bold, "*": without_links.count("*") - 2 * bold, "`": without_links.count("`"),
+                    "link": without_links.count("](")})
+
+
+def _edges(text: str) -> tuple[bool, bool]:
+    return text[:1].isspace(), text[-1:].isspace()
+
+
+def _difference(what: str, source: Counter[str], target: Counter[str]) -> str:
+    missing = sorted((source - target).elements())
+    extra = sorted((target - source).elements())
+    parts = []
+    if missing:
+        parts.append(f"missing in the translation: {', '.join(missing)}")
+    if extra:
+        parts.append(f"not in the source: {', '.join(extra)}")
+    return f"{what} differ ({'; '.join(parts)})"
