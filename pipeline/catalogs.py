@@ -103,8 +103,12 @@ def update_template(old: PoFile | None, header: Entry, entries: Sequence[Entry])
 
 
 def merge(old: PoFile | None, header: Entry, template: Sequence[Entry],
-          reuse: Mapping[str, Reuse] | None = None) -> PoFile:
-    """The catalog brought up to date with ``template``; nothing a translator wrote is lost."""
+          reuse: Mapping[str, Reuse] | None = None, editorial: bool = False) -> PoFile:
+    """The catalog brought up to date with ``template``; nothing a translator wrote is lost.
+
+    ``editorial``: the source change is a correction (a typo fix), so a changed unit keeps its
+    confirmed translation as it is instead of turning fuzzy.
+    """
     reuse = reuse or {}
     active = list(old.active()) if old else []
     # An obsolete entry whose unit comes back brings its translation back with it.
@@ -117,7 +121,7 @@ def merge(old: PoFile | None, header: Entry, template: Sequence[Entry],
             entries.append(_carry(by_id[new.msgid], new))
             used.add(new.msgid)
         elif index in predecessors:
-            entries.append(_changed(predecessors[index], new))
+            entries.append(_changed(predecessors[index], new, editorial))
             used.add(predecessors[index].msgid)
         elif new.msgid in reuse:
             entries.append(_reused(new, reuse[new.msgid]))
@@ -164,7 +168,9 @@ def _carry(old: Entry, new: Entry) -> Entry:
     return replace(_sticky(old, new), obsolete=False)
 
 
-def _changed(old: Entry, new: Entry) -> Entry:
+def _changed(old: Entry, new: Entry, editorial: bool = False) -> Entry:
+    if editorial and old.translated:
+        return replace(new, msgstr=old.msgstr, comments=old.comments, flags=_flags(old.flags, new.flags))
     previous = old.previous if old.fuzzy and old.previous else old.msgid
     return replace(new, msgstr=old.msgstr, comments=old.comments, previous=previous,
                    flags=_flags(("fuzzy",) + old.flags, new.flags))

@@ -43,11 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     cmd = commands.add_parser("publish", help="update the catalogs and build the site into output/")
-    cmd.add_argument("--strict", action="store_true", help="fail on translation QA warnings instead of printing them")
+    cmd.add_argument("--strict", action="store_true", help="fail on warnings (translation QA, reviews) instead of printing them")
+    cmd.add_argument("--editorial", action="append", default=[], metavar="ID",
+                     help="the change to article ID is an editorial correction: no new 'Updated' date, "
+                          "translations stay valid (repeatable)")
     cmd.set_defaults(run=_publish)
 
     cmd = commands.add_parser("catalogs", help="create and update the gettext catalogs in locales/")
     cmd.add_argument("--check", action="store_true", help="write nothing; exit 1 if a catalog is out of date")
+    cmd.add_argument("--editorial", action="append", default=[], metavar="ID",
+                     help="the change to article ID is an editorial correction: translations stay valid")
     cmd.set_defaults(run=_catalogs)
 
     cmd = commands.add_parser("status", help="show how far each translation has come")
@@ -56,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--fail-under", type=float, metavar="PERCENT",
                      help="exit 1 if any translation is less than PERCENT translated")
     cmd.set_defaults(run=_status)
+
+    cmd = commands.add_parser("history", help="show an article's versions and its translations")
+    cmd.add_argument("article_id", metavar="ID", help="the article's id")
+    cmd.set_defaults(run=_history)
 
     cmd = commands.add_parser("check", help="check sources and catalogs; write nothing")
     cmd.set_defaults(run=_check)
@@ -67,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _publish(args: argparse.Namespace) -> int:
-    report = publish(args.root, strict=args.strict)
+    report = publish(args.root, strict=args.strict, editorial=args.editorial)
     _print_report(report)
     return 0
 
@@ -75,8 +84,10 @@ def _publish(args: argparse.Namespace) -> int:
 def _print_report(report: Report) -> None:
     per_lang = ", ".join(f"{count} in {lang}" for lang, count in report.published.items())
     print(f"Published {per_lang} ({report.output_written} files written, {report.output_removed} removed).")
-    for path in report.catalogs_written:
-        print(f"Updated catalog {path}")
+    for version in report.new_versions:
+        print(f"New version {version}")
+    for path in report.files_written:
+        print(f"Updated {path}")
     for finding in report.findings:
         print(f"warning: {finding}", file=sys.stderr)
     if report.held_back:
@@ -92,7 +103,7 @@ def _catalogs(args: argparse.Namespace) -> int:
         for path in stale:
             print(f"{path}: out of date; run 'make catalogs'", file=sys.stderr)
         return 1 if stale else 0
-    written = update_catalogs(args.root)
+    written = update_catalogs(args.root, editorial=args.editorial)
     for path in written:
         print(f"Updated {path}")
     print(f"{len(written)} catalog file(s) updated.")
@@ -101,14 +112,23 @@ def _catalogs(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     rows = status_stage.translation_status(args.root, args.lang)
+    reviews = status_stage.review_status(args.root)
     if args.json:
-        print(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
+        data = {"translations": [row.as_json() for row in rows], "reviews": [r.as_json() for r in reviews]}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(status_stage.format_table(rows))
+        print()
+        print(status_stage.format_reviews(reviews))
     below = [r for r in rows if args.fail_under is not None and r.percent < args.fail_under]
     for row in below:
         print(f"{row.path}: {row.percent:.0f}% translated, under {args.fail_under:g}%", file=sys.stderr)
     return 1 if below else 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    print(status_stage.format_history(status_stage.history(args.root, args.article_id)))
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -30,6 +30,9 @@ class SiteConfig:
     time_zone: str  # IANA name; the build date is taken in this zone
     reference_language: str  # language of a reference that does not say
     topics: tuple[str, ...]  # allowed topic keys
+    review_window_days: int  # warn this many days before a planned review falls due
+    overdue_notice: bool  # show readers a notice on pages whose planned review has passed
+    version_history: bool  # link every article page to a list of its versions
     lines: dict[str, int]  # the line each key is set on, for messages and catalog locations
 
     @property
@@ -79,6 +82,13 @@ def _site_config(site: dict, text: str) -> SiteConfig:
     bad = [t for t in topics if not isinstance(t, str) or not _TOPIC.match(t)]
     if bad:
         raise ConfigError(f"topic keys must be lowercase words joined by '-': {bad}", CONFIG_PATH, line_of(text, "topics"))
+    options = {key: site.get(key, default) for key, default in
+               (("review_window_days", 90), ("overdue_notice", False), ("version_history", True))}
+    for key, value in options.items():
+        expected = int if key == "review_window_days" else bool
+        if type(value) is not expected or (expected is int and value < 0):
+            what = "a whole number of days" if expected is int else "true or false"
+            raise ConfigError(f"'{key}' must be {what}", CONFIG_PATH, line_of(text, key))
     return SiteConfig(
         title=field("title"),
         description=field("description"),
@@ -89,6 +99,7 @@ def _site_config(site: dict, text: str) -> SiteConfig:
         time_zone=time_zone,
         reference_language=reference_language,
         topics=topics,
+        **options,
         lines={key: line_of(text, key) or 1 for key in site},
     )
 

@@ -37,6 +37,10 @@ class CatalogError(PipelineError):
     """A gettext catalog cannot be read or does not fit its article."""
 
 
+class LedgerError(PipelineError):
+    """A version ledger file is damaged or contradicts itself."""
+
+
 class TranslationMissing(PipelineError):
     """A page asked for a message that its language's catalog does not translate."""
 

@@ -145,6 +145,8 @@ class Article:
     next_review: ReviewDate  # when the content is due to be checked again
     sample: bool  # written to demonstrate the site, not real medical content
     origin: Origin  # the source file, line 1
+    change: Literal["substantive", "editorial"] = "substantive"  # what the editor's latest edit is
+    change_note: str | None = None  # the editor's note on it, for the version history
 
     @property
     def is_translation(self) -> bool:
@@ -189,9 +191,68 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class Version:
+    """One recorded version of an article's content."""
+
+    number: int  # 1, 2, 3 ... never reused
+    date: dt.date  # when it was published
+    fingerprint: str  # hash of the normalized content
+    kind: Literal["substantive", "editorial"]  # editorial fixes move no visible date
+    note: str | None = None  # what changed, in the editor's words
+
+
+@dataclass(frozen=True)
+class TranslationRecord:
+    """Which version of the original a language's published translation corresponds to."""
+
+    lang: str  # the target language
+    version: int  # the number of the original's version it translates
+    completed: dt.date  # when the translation of that version was complete
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The version history of one article, committed beside the sources."""
+
+    article_id: str  # the article's id
+    versions: tuple[Version, ...]  # oldest first
+    translations: tuple[TranslationRecord, ...] = ()  # one per target language, sorted
+
+    @property
+    def current(self) -> Version:
+        return self.versions[-1]
+
+    def version(self, number: int) -> Version | None:
+        return next((v for v in self.versions if v.number == number), None)
+
+    def translation(self, lang: str) -> TranslationRecord | None:
+        return next((t for t in self.translations if t.lang == lang), None)
+
+    @property
+    def last_substantive(self) -> Version:
+        return next(v for v in reversed(self.versions) if v.kind == "substantive" or v.number == 1)
+
+
+@dataclass(frozen=True)
 class Page:
     """One article page to publish: the article in the page's language and where it goes."""
 
     article: Article  # already localized: ``article.lang`` is the page language
     path: str  # POSIX path below ``output/``, e.g. ``de/trinken-im-alter.html``
     based_on: dt.date | None = None  # set when the page shows the translation of an older original: its date
+    history: tuple[Version, ...] = ()  # the original's versions up to the one shown
+    overdue: bool = False  # the planned review has passed
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A warning about the input: reported, counted, and a failure with ``--strict``."""
+
+    kind: str  # short and stable, e.g. "i18n.number-mismatch" or "review.overdue"
+    path: str  # the file to look at
+    line: int | None  # the line in it, when there is one
+    message: str  # what is wrong, with the article and unit it concerns
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.kind}: {self.message}"

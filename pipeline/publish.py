@@ -1,7 +1,7 @@
 """The orchestrator: read everything, decide everything, then write.
 
-``publish`` reads as the spec of a build: settings, sources, catalogs, the pages each language
-may show, and only when all of that succeeded, the files.
+``publish`` reads as the spec of a build: settings, sources, versions, catalogs, the pages each
+language may show, and only when all of that succeeded, the files.
 """
 
 from __future__ import annotations
@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import zoneinfo
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline import catalogs
-from pipeline.articlejson import fingerprint
+from pipeline import catalogs, versions
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
-from pipeline.errors import ConfigError, PipelineError, Problems
+from pipeline.errors import ConfigError, PipelineError, Problems, raise_all
 from pipeline.files import sync_tree, write_if_changed
-from pipeline.model import Article, Figure, Page
+from pipeline.model import Article, Figure, Finding, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
-from pipeline.qa import Finding, check_translations
+from pipeline.qa import check_translations
 from pipeline.render import SiteText, render_site
+from pipeline.reviews import OVERDUE, due_reviews, review_findings
 from pipeline.segment import localize
 from pipeline.sources import SOURCES, read_sources
 from pipeline.tracking import CatalogPlan, describe, plan_catalogs
@@ -39,14 +40,25 @@ class HeldBack:
 
 @dataclass(frozen=True)
 class Report:
-    """What a publish did, for the summary line."""
+    """What a publish did, for the summary."""
 
     published: dict[str, int]  # pages per language
     held_back: tuple[HeldBack, ...]  # pages left out
-    catalogs_written: tuple[str, ...]  # catalog files that changed
-    findings: tuple[Finding, ...]  # translation QA warnings
+    new_versions: tuple[str, ...]  # "id: version N (kind)" for every version recorded
+    files_written: tuple[str, ...]  # catalogs, ledgers and stored translations that changed
+    findings: tuple[Finding, ...]  # warnings: translation QA and reviews
     output_written: int  # files in ``output/`` written
     output_removed: int  # stale files removed from ``output/``
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What ``choose_pages`` decided."""
+
+    pages: list[Page]  # every page to publish
+    held_back: tuple[HeldBack, ...]  # what was left out
+    stored: dict[str, bytes]  # complete translations to keep, by path
+    ledgers: dict[str, Ledger]  # ledgers with the translations' versions noted
 
 
 def build_time(config: SiteConfig, environ: dict[str, str] | None = None) -> dt.datetime:
@@ -62,42 +74,108 @@ def build_time(config: SiteConfig, environ: dict[str, str] | None = None) -> dt.
         raise ConfigError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}") from exc
 
 
-def publish(root: Path, when: dt.datetime | None = None, strict: bool = False) -> Report:
-    """Update the catalogs and build the site into ``root/output``.
+@dataclass(frozen=True)
+class Prepared:
+    """Everything read and decided before a build writes: shared by publish, catalogs and status."""
 
-    With ``strict``, translation QA findings fail the build before anything is written.
-    """
+    config: SiteConfig  # the site settings
+    when: dt.datetime  # the build time
+    articles: tuple[Article, ...]  # the sources, with their visible dates from the ledger
+    old_ledgers: dict[str, Ledger | None]  # the ledgers as committed
+    ledgers: dict[str, Ledger]  # the ledgers with the current content recorded
+    plan: CatalogPlan  # the catalogs, merged in memory
+
+
+def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = ()) -> Prepared:
+    """Read settings, sources, ledgers and catalogs, and bring them up to date in memory."""
     config = load_config(root)
     when = when or build_time(config)
-    articles = read_sources(root, config)
-    plan = plan_catalogs(root, articles, config, when)
-    findings = check_translations(plan.translations)
+    sources = read_sources(root, config)
+    old_ledgers = read_ledgers(root, sources)
+    ledgers = {a.id: versions.record_version(a, old_ledgers[a.id], when.date(), a.id in editorial) for a in sources}
+    articles = tuple(versions.dated(a, ledgers[a.id]) for a in sources)
+    plan = plan_catalogs(root, articles, config, when, _editorial(sources, old_ledgers, editorial))
+    return Prepared(config, when, articles, old_ledgers, ledgers, plan)
+
+
+def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
+            editorial: Collection[str] = ()) -> Report:
+    """Record versions, update the catalogs and build the site into ``root/output``.
+
+    ``editorial`` names articles whose change is a correction that moves no date. With
+    ``strict``, warnings fail the build before anything is written.
+    """
+    ready = prepare(root, when, editorial)
+    config, articles, today = ready.config, ready.articles, ready.when.date()
+    reviews = due_reviews(articles, today, config.review_window_days)
+    findings = check_translations(ready.plan.translations) + review_findings(reviews)
     if strict and findings:
         raise Problems(PipelineError(f"{f.kind}: {f.message}", f.path, f.line) for f in findings)
-    texts, site_held = site_texts(plan, config)
-    pages, held, stored = choose_pages(articles, plan, config, set(texts), when)
-    files = render_site(pages, config, texts)
+    texts, site_held = site_texts(ready.plan, config)
+    overdue = {r.article.id for r in reviews if r.state == OVERDUE}
+    chosen = choose_pages(articles, ready.plan, ready.ledgers, config, set(texts), today, overdue)
+    files = render_site(chosen.pages, config, texts)
     files.update(_images(root, articles))
-    for path, data in sorted((plan.changed | stored).items()):
+    changed = ready.plan.changed | chosen.stored | _ledger_files(root, articles, chosen.ledgers)
+    for path, data in sorted(changed.items()):
         write_if_changed(root / path, data)
     written, removed = sync_tree(root / OUTPUT, files)
     return Report(
-        published={lang: sum(p.article.lang == lang for p in pages) for lang in config.languages},
-        held_back=site_held + held,
-        catalogs_written=tuple(sorted(plan.changed | stored)),
+        published={lang: sum(p.article.lang == lang for p in chosen.pages) for lang in config.languages},
+        held_back=site_held + chosen.held_back,
+        new_versions=_new_versions(ready.old_ledgers, ready.ledgers),
+        files_written=tuple(sorted(changed)),
         findings=tuple(findings),
         output_written=written,
         output_removed=removed,
     )
 
 
-def update_catalogs(root: Path, when: dt.datetime | None = None) -> tuple[str, ...]:
+def update_catalogs(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = ()) -> tuple[str, ...]:
     """Bring every catalog up to date with the sources and templates; the paths written."""
-    config = load_config(root)
-    plan = plan_catalogs(root, read_sources(root, config), config, when or build_time(config))
+    plan = prepare(root, when, editorial).plan
     for path, data in sorted(plan.changed.items()):
         write_if_changed(root / path, data)
     return tuple(sorted(plan.changed))
+
+
+def read_ledgers(root: Path, articles: tuple[Article, ...]) -> dict[str, Ledger | None]:
+    """Each article's ledger, or None for an article published for the first time."""
+    problems: list[PipelineError] = []
+    found: dict[str, Ledger | None] = {}
+    for article in articles:
+        path = versions.ledger_path(article.id)
+        try:
+            found[article.id] = versions.parse(path, (root / path).read_text(encoding="utf-8"), article.id)
+        except FileNotFoundError:
+            found[article.id] = None
+        except PipelineError as exc:
+            problems.append(exc)
+    raise_all(problems)
+    return found
+
+
+def _editorial(articles: tuple[Article, ...], ledgers: dict[str, Ledger | None], flagged: Collection[str]) -> set[str]:
+    """Articles whose pending change is editorial: their translations stay valid."""
+    return {a.id for a in articles if versions.pending_kind(a, ledgers[a.id], a.id in flagged) == "editorial"}
+
+
+def _new_versions(old: dict[str, Ledger | None], new: dict[str, Ledger]) -> tuple[str, ...]:
+    found = []
+    for article_id, ledger in sorted(new.items()):
+        known = len(old[article_id].versions) if old[article_id] else 0
+        found += [f"{article_id}: version {v.number} of {v.date} ({v.kind})" for v in ledger.versions[known:]]
+    return tuple(found)
+
+
+def _ledger_files(root: Path, articles: tuple[Article, ...], ledgers: dict[str, Ledger]) -> dict[str, bytes]:
+    files = {}
+    for article in articles:
+        path = versions.ledger_path(article.id)
+        data = versions.to_text(ledgers[article.id], article.origin.path).encode("utf-8")
+        if not (root / path).is_file() or (root / path).read_bytes() != data:
+            files[path] = data
+    return files
 
 
 def site_texts(plan: CatalogPlan, config: SiteConfig) -> tuple[dict[str, SiteText], tuple[HeldBack, ...]]:
@@ -117,51 +195,47 @@ def site_texts(plan: CatalogPlan, config: SiteConfig) -> tuple[dict[str, SiteTex
     return texts, tuple(held)
 
 
-def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, config: SiteConfig, languages: set[str],
-                 when: dt.datetime) -> tuple[list[Page], tuple[HeldBack, ...], dict[str, bytes]]:
+def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict[str, Ledger], config: SiteConfig,
+                 languages: set[str], today: dt.date, overdue: set[str]) -> Selection:
     """Each article in its own language, and in every language it has a complete translation in.
 
     A complete translation is stored as it is published; when it later falls behind its
     original, the stored copy stays online (with a notice) until the translator catches up.
-    Returns the pages, what was held back, and the stored translations that changed.
     """
     pages: list[Page] = []
     held: list[HeldBack] = []
     stored: dict[str, bytes] = {}
+    ledgers = dict(ledgers)
     for article in articles:
-        for lang in config.languages:
-            if lang not in languages:
-                continue
+        ledger = ledgers[article.id]
+        for lang in (l for l in config.languages if l in languages):
             path = f"{lang}/{article.slugs[lang]}.html"
+            late = article.id in overdue
             if lang == article.source_lang:
-                pages.append(Page(article, path))
+                pages.append(Page(article, path, history=ledger.versions, overdue=late))
                 continue
             translation = plan.find(article.id, lang)
             if translation.progress.complete:
                 localized = localize(article, catalogs.translations(translation.catalog), lang)
-                pages.append(Page(localized, path))
-                _store(article, localized, translation.published, when, stored)
+                pages.append(Page(localized, path, history=ledger.versions, overdue=late))
+                record = PublishedTranslation(localized, ledger.current.number)
+                if translation.published != record:
+                    stored[published_path(lang, article.id)] = to_bytes(record)
+                ledger = ledgers[article.id] = versions.record_translation(ledger, lang, today)
             elif translation.published is not None:
                 old = translation.published
-                outdated = old.source_fingerprint != fingerprint(article)
                 shown = replace(old.article, slugs=article.slugs)
-                pages.append(Page(shown, path, based_on=old.source_date if outdated else None))
+                based_on = None
+                if versions.behind(ledger, old.source_version):
+                    based_on = shown.updated or shown.created
+                history = tuple(v for v in ledger.versions if v.number <= old.source_version)
+                pages.append(Page(shown, path, based_on=based_on, history=history, overdue=late))
             else:
                 held.append(HeldBack(article, lang, describe(translation)))
-    return pages, tuple(held), stored
-
-
-def _store(source: Article, localized: Article, old: PublishedTranslation | None, when: dt.datetime,
-           stored: dict[str, bytes]) -> None:
-    mark = fingerprint(source)
-    completed = old.completed if old and old.source_fingerprint == mark else when.date()
-    record = PublishedTranslation(localized, mark, source.updated or source.created, completed)
-    if old != record:
-        stored[published_path(localized.lang, source.id)] = to_bytes(record)
+    return Selection(pages, tuple(held), stored, ledgers)
 
 
 def _images(root: Path, articles: tuple[Article, ...]) -> dict[str, bytes]:
     """The figures the articles show, copied from ``sources/`` to the same path below ``output/``."""
     sources = {b.src for a in articles for b in a.blocks if isinstance(b, Figure)}
     return {src: (root / SOURCES / src).read_bytes() for src in sorted(sources)}
-

@@ -6,7 +6,6 @@ page keeps showing this copy (with a notice) instead of a half-translated, mixed
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -20,10 +19,8 @@ from pipeline.model import Article
 class PublishedTranslation:
     """A complete translation as it was published."""
 
-    article: Article  # the translated article
-    source_fingerprint: str  # fingerprint of the original it translates
-    source_date: dt.date  # the original's date then (updated, else created)
-    completed: dt.date  # when the translation of that original was complete
+    article: Article  # the translated article, with the dates of the original it translates
+    source_version: int  # the number of that original's version in the ledger
 
 
 def published_path(lang: str, article_id: str) -> str:
@@ -31,23 +28,13 @@ def published_path(lang: str, article_id: str) -> str:
 
 
 def to_bytes(published: PublishedTranslation) -> bytes:
-    return dumps({
-        "article": to_data(published.article),
-        "source_fingerprint": published.source_fingerprint,
-        "source_date": published.source_date.isoformat(),
-        "completed": published.completed.isoformat(),
-    })
+    return dumps({"article": to_data(published.article), "source_version": published.source_version})
 
 
 def from_bytes(path: str, data: bytes) -> PublishedTranslation:
     try:
         raw = json.loads(data)
-        return PublishedTranslation(
-            article=article_from_data(raw["article"]),
-            source_fingerprint=raw["source_fingerprint"],
-            source_date=dt.date.fromisoformat(raw["source_date"]),
-            completed=dt.date.fromisoformat(raw["completed"]),
-        )
+        return PublishedTranslation(article_from_data(raw["article"]), int(raw["source_version"]))
     except (ValueError, KeyError, TypeError) as exc:
         raise CatalogError(f"the stored published translation is damaged ({exc!r}); delete the file "
                            "and publish again to store a new one", path) from exc

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
+from pipeline.model import Finding
 from pipeline.pofile import Entry
 from pipeline.tracking import Translation
 
@@ -22,32 +22,20 @@ _MARKUP = ("**", "*", "`", "[", "](")
 _LONG = 40  # a translation identical to a source this long was probably not translated
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One QA warning, pointing at the catalog entry."""
-
-    kind: str  # short and stable, e.g. "i18n.number-mismatch"
-    path: str  # the ``.po`` file
-    line: int  # the entry's line in it
-    domain: str  # the article id, or ``site``
-    unit: str  # what the unit is: "heading", "list item", ...
-    message: str  # what differs
-
-    def __str__(self) -> str:
-        what = "site text" if self.domain == "site" else f"article {self.domain}"
-        return f"{self.path}:{self.line}: {self.kind}: {what}, {self.unit}: {self.message}"
-
-
 def check_translations(translations: Iterable[Translation]) -> list[Finding]:
     """Every finding for every confirmed translation, in file and line order."""
     findings = [
-        Finding(kind, t.path, entry.line, t.domain, ", ".join(entry.extracted) or "unit", message)
+        Finding(kind, t.path, entry.line, f"{_what(t.domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
         for t in translations
         for entry in t.catalog.active()
         if entry.translated
         for kind, message in check_entry(entry)
     ]
     return sorted(findings, key=lambda f: (f.path, f.line, f.kind))
+
+
+def _what(domain: str) -> str:
+    return "site text" if domain == "site" else f"article {domain}"
 
 
 def check_entry(entry: Entry) -> Iterator[tuple[str, str]]:

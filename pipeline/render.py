@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from babel import Locale
@@ -65,6 +66,8 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     for page in pages:
         versions = by_article[page.article.id]
         files[page.path] = _article_page(page, versions, config, texts[page.article.lang])
+        if config.version_history:
+            files[_history_path(page)] = _history_page(page, versions, config, texts[page.article.lang])
     for lang in languages:
         own = [p for p in pages if p.article.lang == lang]
         files[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
@@ -114,10 +117,66 @@ def _article_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, 
         },
         based_on=page.based_on and format_date(page.based_on, "long", locale=lang),
         dates=_dates(article.created, article.updated, article.next_review, lang),
+        overdue=config.overdue_notice and page.overdue,
+        history_href=config.version_history and _history_path(page).split("/", 1)[1],
+        structured_data=_structured_data(page, config),
         mailto=Markup('<a href="mailto:{0}">{0}</a>').format(config.contact_email),
         publisher=config.publisher,
         site_title=text.gettext(config.title),
     )
+
+
+def _history_path(page: Page) -> str:
+    lang, name = page.path.split("/", 1)
+    return f"{lang}/versions/{name}"
+
+
+def _history_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, text: SiteText) -> bytes:
+    """The versions of the original a page shows, newest first; notes only in their own language."""
+    article, lang = page.article, page.article.lang
+    paths = {l: _history_path(p) for l, p in versions.items()}
+    rows = [
+        {
+            "number": v.number,
+            "date": format_date(v.date, "long", locale=lang),
+            "kind": "first" if v.number == 1 else v.kind,
+            "note": v.note if not article.is_translation else None,
+        }
+        for v in reversed(page.history)
+    ]
+    return _render(
+        "versions.html", text,
+        article=article,
+        rows=rows,
+        shown=page.history[-1].number if page.history else None,
+        root="../../",
+        article_href="../" + page.path.split("/", 1)[1],
+        canonical=config.base_url + paths[lang],
+        alternates=_alternates(paths, config),
+        switches=[replace(s, href="../" + s.href) for s in _switches(lang, paths, config)],
+        publisher=config.publisher,
+        site_title=text.gettext(config.title),
+    )
+
+
+def _structured_data(page: Page, config: SiteConfig) -> Markup:
+    """schema.org MedicalWebPage as JSON-LD, safe inside a script element."""
+    article = page.article
+    modified = (article.updated or article.created).isoformat()
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": article.title.value,
+        "description": article.summary.value,
+        "url": config.base_url + page.path,
+        "inLanguage": article.lang,
+        "dateCreated": article.created.isoformat(),
+        "dateModified": modified,
+        "lastReviewed": modified,
+        "publisher": {"@type": "Organization", "name": config.publisher},
+    }
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def _index_page(lang: str, pages: Sequence[Page], languages: Sequence[str], config: SiteConfig,

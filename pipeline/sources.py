@@ -22,7 +22,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _RESERVED = {"site", "index", "feed", "topics", "images", "style", "newsletter", "sitemap", "robots"}
 _REQUIRED = ("id", "lang", "title", "summary", "topics", "created", "next_review", "references")
-_OPTIONAL = ("updated", "slug", "sample")
+_OPTIONAL = ("updated", "slug", "sample", "change", "change_note")
 _REPORTED = object()  # a field whose problem is already reported
 _REVIEW = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
@@ -174,12 +174,16 @@ def _article(path: str, fields: dict[str, _Field], blocks, config: SiteConfig,
     sample = fields["sample"].value if "sample" in fields else False
     if not isinstance(sample, bool):
         check.fail("sample", "'sample' must be true or false")
+    change = fields["change"].value if "change" in fields else "substantive"
+    if change not in ("substantive", "editorial"):
+        check.fail("change", "'change' must be 'substantive' or 'editorial' (a typo fix that moves no date)")
+    note = check.text("change_note") if "change_note" in fields else None
     if problems or None in (article_id, lang, title, summary, created, review, topics, references, slugs):
         return None
     return Article(
         id=article_id, lang=lang, source_lang=lang, slugs=slugs, title=title, summary=summary,
         blocks=blocks, references=references, topics=topics, created=created, updated=updated,
-        next_review=review, sample=bool(sample), origin=Origin(path, 1),
+        next_review=review, sample=bool(sample), origin=Origin(path, 1), change=change, change_note=note and note.value,
     )
 
 

@@ -1,16 +1,16 @@
-"""Reports that write nothing: translation status, stale catalogs, and ``check``."""
+"""Reports that write nothing: translation status, reviews, history, stale catalogs, ``check``."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.config import load_config
-from pipeline.model import Article
-from pipeline.publish import build_time
+from pipeline.errors import PipelineError
+from pipeline.model import Ledger
+from pipeline.publish import prepare
 from pipeline.qa import check_translations
-from pipeline.sources import read_sources
-from pipeline.tracking import CatalogPlan, Translation, describe, plan_catalogs
+from pipeline.reviews import due_reviews
+from pipeline.tracking import Translation, describe
 
 COMPLETE, OUTDATED, IN_PROGRESS, MISSING = "complete", "outdated", "in progress", "missing"
 
@@ -30,58 +30,110 @@ class StatusRow:
     words_untranslated: int  # ... in untranslated units
     percent: float  # translated share of all units
     state: str  # complete, outdated, in progress or missing
-    published_source: str | None  # date of the original the published translation was made from
+    published_version: int | None  # the original's version the published translation follows
+    current_version: int | None  # the original's current version
 
     def as_json(self) -> dict[str, object]:
         return {**asdict(self), "percent": round(self.percent, 1)}
 
 
-def _plan(root: Path) -> tuple[CatalogPlan, dict[str, Article]]:
-    config = load_config(root)
-    articles = read_sources(root, config)
-    return plan_catalogs(root, articles, config, build_time(config)), {a.id: a for a in articles}
+@dataclass(frozen=True)
+class ReviewRow:
+    """An article whose planned review has passed or is near."""
+
+    domain: str  # article id
+    path: str  # its source file
+    next_review: str  # as the editor wrote it
+    state: str  # review.overdue or review.due-soon
+    days: int  # days overdue, or days left
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
 
 
 def translation_status(root: Path, lang: str | None = None) -> list[StatusRow]:
-    plan, articles = _plan(root)
-    return [_row(t, articles.get(t.domain)) for t in plan.translations if lang in (None, t.lang)]
+    ready = prepare(root)
+    return [_row(t, ready.ledgers.get(t.domain)) for t in ready.plan.translations if lang in (None, t.lang)]
 
 
-def _row(t: Translation, article: Article | None) -> StatusRow:
+def _row(t: Translation, ledger: Ledger | None) -> StatusRow:
     p = t.progress
-    source = None
+    current = ledger.current.number if ledger else None
+    published = None
     if p.complete:
-        state = COMPLETE
-        source = article and (article.updated or article.created).isoformat()
+        state, published = COMPLETE, current
     elif t.published is not None:
-        state = OUTDATED
-        source = t.published.source_date.isoformat()
+        state, published = OUTDATED, t.published.source_version
     else:
         state = IN_PROGRESS if p.translated + p.fuzzy else MISSING
     return StatusRow(t.domain, t.lang, t.path, p.translated, p.fuzzy, p.untranslated, p.words_translated,
-                     p.words_fuzzy, p.words_untranslated, p.percent, state, source)
+                     p.words_fuzzy, p.words_untranslated, p.percent, state, published, current)
 
 
 def format_table(rows: list[StatusRow]) -> str:
-    header = ("catalog", "lang", "units done/fuzzy/open", "words done/fuzzy/open", "%", "state", "published from")
+    header = ("catalog", "lang", "units done/fuzzy/open", "words done/fuzzy/open", "%", "state", "version")
     lines = [header] + [
         (r.domain, r.lang, f"{r.translated}/{r.fuzzy}/{r.untranslated}",
          f"{r.words_translated}/{r.words_fuzzy}/{r.words_untranslated}", f"{r.percent:.0f}", r.state,
-         r.published_source or "-")
+         _versions(r))
         for r in rows
     ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return _table(lines)
+
+
+def _versions(row: StatusRow) -> str:
+    if row.current_version is None:
+        return "-"
+    published = row.published_version if row.published_version is not None else "-"
+    return f"{published} of {row.current_version}"
+
+
+def review_status(root: Path) -> list[ReviewRow]:
+    ready = prepare(root)
+    return [ReviewRow(r.article.id, r.article.origin.path, str(r.article.next_review), r.state, r.days)
+            for r in due_reviews(ready.articles, ready.when.date(), ready.config.review_window_days)]
+
+
+def format_reviews(rows: list[ReviewRow]) -> str:
+    if not rows:
+        return "No planned reviews are due."
+    lines = [("review", "article", "planned", "days", "source")]
+    lines += [("overdue" if r.state.endswith("overdue") else "due soon", r.domain, r.next_review, str(r.days), r.path)
+              for r in rows]
+    return _table(lines)
+
+
+def history(root: Path, article_id: str) -> tuple[Ledger, str]:
+    """An article's ledger (with the current content recorded) and its source path."""
+    ready = prepare(root)
+    article = next((a for a in ready.articles if a.id == article_id), None)
+    if article is None:
+        raise PipelineError(f"no article with id '{article_id}' in sources/")
+    return ready.ledgers[article_id], article.origin.path
+
+
+def format_history(found: tuple[Ledger, str]) -> str:
+    ledger, path = found
+    lines = [("version", "date", "kind", "translated into", "note")]
+    for v in ledger.versions:
+        langs = ", ".join(f"{t.lang} ({t.completed})" for t in ledger.translations if t.version == v.number)
+        lines.append((str(v.number), v.date.isoformat(), v.kind, langs or "-", v.note or ""))
+    return f"{ledger.article_id} ({path})\n" + _table(lines)
+
+
+def _table(lines: list[tuple[str, ...]]) -> str:
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in lines)
 
 
 def stale_catalogs(root: Path) -> list[str]:
     """Catalog files that ``make catalogs`` would change."""
-    return sorted(_plan(root)[0].changed)
+    return sorted(prepare(root).plan.changed)
 
 
 def check(root: Path) -> list[str]:
     """Problems an editor or translator should fix before publishing; reading errors raise instead."""
-    plan, _ = _plan(root)
+    plan = prepare(root).plan
     findings = [f"{path}: out of date with the sources; run 'make catalogs'" for path in sorted(plan.changed)]
     findings += [f"{describe(t)}: the site's own words must be complete"
                  for t in plan.translations if t.domain == "site" and not t.progress.complete]

@@ -6,7 +6,7 @@ Publishing, ``status`` and ``check`` all decide from the same ``CatalogPlan``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +56,13 @@ class CatalogPlan:
         return next(t for t in self.translations if t.domain == domain and t.lang == lang)
 
 
-def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig, when: dt.datetime) -> CatalogPlan:
-    """Every template and catalog merged in memory; reads existing files, writes nothing."""
+def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig, when: dt.datetime,
+                  editorial: Collection[str] = ()) -> CatalogPlan:
+    """Every template and catalog merged in memory; reads existing files, writes nothing.
+
+    Articles named in ``editorial`` carry a correction that keeps their translations valid:
+    a changed unit keeps its translation without turning fuzzy.
+    """
     units = _units(articles, config)
     problems: list[PipelineError] = []
     existing = _read_all(root, units, config, problems)
@@ -77,7 +82,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
             old = existing.get(path)
             header_po = catalogs.catalog_header(template.header, f"{unit.description} ({_english(lang)})", lang, when)
             shared = reuse[lang, unit.source_lang] if unit.domain != catalogs.SITE_DOMAIN else {}
-            catalog = catalogs.merge(old, header_po, entries, shared)
+            catalog = catalogs.merge(old, header_po, entries, shared, editorial=unit.domain in editorial)
             _note(root, path, catalogs.serialize(catalog), changed)
             progress = catalogs.progress(catalog, (s.msgid for s in unit.segments))
             published = existing.get(published_path(lang, unit.domain))

@@ -50,13 +50,15 @@ def test_status_as_table_and_json(tiny_site):
     assert table.returncode == 0
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["catalog", "lang", "units", "done/fuzzy/open", "words", "done/fuzzy/open", "%",
-                                "state", "published", "from"]
-    assert lines[3].split() == ["t-sleep-03", "de", "2/0/2", "3/0/6", "50", "in", "progress", "-"]
-    rows = json.loads(run_cli(tiny_site, "status", "--json").stdout)
+                                "state", "version"]
+    assert lines[2].split() == ["t-legs-01", "de", "19/0/0", "59/0/0", "100", "complete", "1", "of", "1"]
+    assert lines[3].split() == ["t-sleep-03", "de", "2/0/2", "3/0/6", "50", "in", "progress", "-", "of", "1"]
+    assert "due soon  t-legs-01  2025     37    sources/legs.md" in table.stdout  # build date 2025-11-24
+    rows = json.loads(run_cli(tiny_site, "status", "--json").stdout)["translations"]
     states = {(r["domain"], r["lang"]): (r["state"], r["percent"]) for r in rows}
     assert states[("t-sleep-03", "de")] == ("in progress", 50.0)
     assert states[("t-water-02", "en")] == ("complete", 100.0)
-    only_en = json.loads(run_cli(tiny_site, "status", "--lang", "en", "--json").stdout)
+    only_en = json.loads(run_cli(tiny_site, "status", "--lang", "en", "--json").stdout)["translations"]
     assert {r["lang"] for r in only_en} == {"en"}
 
 

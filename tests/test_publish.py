@@ -23,7 +23,8 @@ def test_sample_site_publishes_complete_translations_and_holds_back_the_rest(sam
     assert (output / "en/sleep-shift-work.html").is_file()
     assert not (output / "de/schichtarbeit-und-schlaf.html").exists()
     assert (output / "de/trinken-im-alter.html").is_file() and (output / "en/drinking-enough-in-older-age.html").is_file()
-    assert report.catalogs_written == ()  # the committed catalogs are up to date
+    assert report.files_written == ()  # the committed catalogs and ledgers are up to date
+    assert report.new_versions == ()
 
 
 def test_publishing_twice_with_source_date_epoch_is_byte_identical(sample_site):
@@ -95,9 +96,9 @@ def test_a_changed_original_leaves_the_last_complete_translation_online(sample_s
     assert "Diese Übersetzung beruht auf dem Original (Englisch) vom 8. November 2023." in notice
     assert after.xpath("//p[contains(@class, 'notice-outdated')]/a/@href") == ["../en/varicose-veins-exercise.html"]
     assert "go away" in (sample_site / "output/en/varicose-veins-exercise.html").read_text()
-    status = json.loads(run_cli(sample_site, "status", "--json").stdout)
+    status = json.loads(run_cli(sample_site, "status", "--json").stdout)["translations"]
     row = next(r for r in status if r["domain"] == "3f8a2c71")
-    assert (row["state"], row["fuzzy"], row["published_source"]) == ("outdated", 1, "2023-11-08")
+    assert (row["state"], row["fuzzy"], row["published_version"], row["current_version"]) == ("outdated", 1, 1, 2)
 
 
 def test_an_updated_translation_replaces_the_outdated_page(sample_site):
@@ -112,12 +113,14 @@ def test_an_updated_translation_replaces_the_outdated_page(sample_site):
     fixed = block.replace("#, fuzzy\n", "").split("#| ")[0] + "\n".join(
         line for line in block.splitlines() if not line.startswith(("#|", "#,")))
     po.write_text(text.replace(block, fixed.strip("\n")).replace("Bewegung kann Krampfadern nicht", "Bewegung allein kann Krampfadern nicht"))
-    report = publish(sample_site, BUILD_TIME)
+    report = publish(sample_site, BUILD_TIME + dt.timedelta(days=1))
     assert report.published["de"] == 3
     german = (sample_site / "output/de/krampfadern-und-bewegung.html").read_text()
     assert "notice-outdated" not in german
     stored = json.loads((sample_site / "locales/de/published/3f8a2c71.json").read_text())
-    assert stored["completed"] == BUILD_TIME.date().isoformat()
+    assert stored["source_version"] == 2
+    ledger = (sample_site / "sources/versions/3f8a2c71.toml").read_text()
+    assert '[[translations]]\nlang = "de"\nversion = 2\ncompleted = 2025-11-25' in ledger
 
 
 def test_a_german_original_is_guarded_the_same_way(sample_site):
@@ -138,7 +141,7 @@ def test_pages_of_a_removed_article_are_removed(tiny_site):
     report = publish(tiny_site, BUILD_TIME)
     assert not (tiny_site / "output/de/wasser.html").exists()
     assert not (tiny_site / "output/en/water.html").exists()
-    assert report.output_removed == 2
+    assert report.output_removed == 4  # two pages and their version lists
 
 
 def test_build_time_comes_from_source_date_epoch(tiny_site):
