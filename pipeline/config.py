@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 import zoneinfo
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,10 @@ class SiteConfig:
     contact_email: str  # where readers send feedback
     time_zone: str  # IANA name; the build date is taken in this zone
     reference_language: str  # language of a reference that does not say
-    topics: tuple[str, ...]  # allowed topic keys
+    topics: dict[str, str]  # allowed topic keys and their English names (translated in the site catalog)
+    feed_size: int  # newest entries per feed
+    websub_hub: str | None  # WebSub hub that feeds advertise and publish pings, if any
+    tag_authority: str  # the domain in feed ids (tag URIs); keep it when the site moves
     review_window_days: int  # warn this many days before a planned review falls due
     overdue_notice: bool  # show readers a notice on pages whose planned review has passed
     version_history: bool  # link every article page to a list of its versions
@@ -78,16 +82,20 @@ def _site_config(site: dict, text: str) -> SiteConfig:
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"unknown time zone '{time_zone}'", CONFIG_PATH, line_of(text, "time_zone")) from exc
-    topics = tuple(site.get("topics", ()))
-    bad = [t for t in topics if not isinstance(t, str) or not _TOPIC.match(t)]
-    if bad:
-        raise ConfigError(f"topic keys must be lowercase words joined by '-': {bad}", CONFIG_PATH, line_of(text, "topics"))
+    topics = site.get("topics", {})
+    if not isinstance(topics, dict) or not all(
+            isinstance(k, str) and _TOPIC.match(k) and isinstance(v, str) and v.strip() for k, v in topics.items()):
+        raise ConfigError("[site.topics] must map topic keys (lowercase words joined by '-') to their English names, "
+                          'e.g. veins = "Veins"', CONFIG_PATH, line_of(text, "[site.topics]", prefix=""))
+    hub = site.get("websub_hub")
+    if hub is not None and (not isinstance(hub, str) or not re.match(r"^https?://\S+$", hub)):
+        raise ConfigError("'websub_hub' must be an http(s) URL", CONFIG_PATH, line_of(text, "websub_hub"))
     options = {key: site.get(key, default) for key, default in
-               (("review_window_days", 90), ("overdue_notice", False), ("version_history", True))}
+               (("review_window_days", 90), ("overdue_notice", False), ("version_history", True), ("feed_size", 50))}
     for key, value in options.items():
-        expected = int if key == "review_window_days" else bool
+        expected = int if key in ("review_window_days", "feed_size") else bool
         if type(value) is not expected or (expected is int and value < 0):
-            what = "a whole number of days" if expected is int else "true or false"
+            what = "a whole number" if expected is int else "true or false"
             raise ConfigError(f"'{key}' must be {what}", CONFIG_PATH, line_of(text, key))
     return SiteConfig(
         title=field("title"),
@@ -98,10 +106,20 @@ def _site_config(site: dict, text: str) -> SiteConfig:
         contact_email=field("contact_email"),
         time_zone=time_zone,
         reference_language=reference_language,
-        topics=topics,
+        topics=dict(topics),
+        websub_hub=hub,
+        tag_authority=_authority(site, base_url, text),
         **options,
-        lines={key: line_of(text, key) or 1 for key in site},
+        lines={key: line_of(text, key) or 1 for key in [*site, *topics]},
     )
+
+
+def _authority(site: dict, base_url: str, text: str) -> str:
+    value = site.get("tag_authority", urlsplit(base_url).hostname)
+    if not isinstance(value, str) or not re.match(r"^[a-z0-9.-]+$", value):
+        raise ConfigError("'tag_authority' must be a domain name like health.example.org", CONFIG_PATH,
+                          line_of(text, "tag_authority"))
+    return value
 
 
 def _check_language(lang: object, text: str, key: str = "languages") -> None:
@@ -113,7 +131,7 @@ def _check_language(lang: object, text: str, key: str = "languages") -> None:
         raise ConfigError(f"'{lang}' is not a language code like 'en' or 'de'", CONFIG_PATH, line_of(text, key)) from exc
 
 
-def line_of(text: str, key: str) -> int | None:
+def line_of(text: str, key: str, prefix: str = "=") -> int | None:
     """The line a key is set on; tomllib keeps no positions."""
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    match = re.search(rf"^\s*{re.escape(key)}\s*{prefix}", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else None

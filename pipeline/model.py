@@ -217,6 +217,10 @@ class Ledger:
     article_id: str  # the article's id
     versions: tuple[Version, ...]  # oldest first
     translations: tuple[TranslationRecord, ...] = ()  # one per target language, sorted
+    entry_ids: tuple[tuple[str, str], ...] = ()  # (lang, feed entry id) minted once per language version
+
+    def entry_id(self, lang: str) -> str | None:
+        return dict(self.entry_ids).get(lang)
 
     @property
     def current(self) -> Version:
@@ -227,10 +231,6 @@ class Ledger:
 
     def translation(self, lang: str) -> TranslationRecord | None:
         return next((t for t in self.translations if t.lang == lang), None)
-
-    @property
-    def last_substantive(self) -> Version:
-        return next(v for v in reversed(self.versions) if v.kind == "substantive" or v.number == 1)
 
 
 @dataclass(frozen=True)

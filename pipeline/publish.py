@@ -13,20 +13,24 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline import catalogs, versions
+from pipeline import catalogs, versions, websub
+from pipeline.feedformats import atom_bytes, rss_bytes
+from pipeline.feeds import build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, PipelineError, Problems, raise_all
 from pipeline.files import sync_tree, write_if_changed
 from pipeline.model import Article, Figure, Finding, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
 from pipeline.qa import check_translations
-from pipeline.render import SiteText, render_site
+from pipeline.render import SiteText, render_content, render_site
 from pipeline.reviews import OVERDUE, due_reviews, review_findings
 from pipeline.segment import localize
+from pipeline.sitemap import robots, sitemap
 from pipeline.sources import SOURCES, read_sources
 from pipeline.tracking import CatalogPlan, describe, plan_catalogs
 
 OUTPUT = "output"
+FEED_SUFFIXES = (".atom", ".rss", ".json")
 
 
 @dataclass(frozen=True)
@@ -116,10 +120,16 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     chosen = choose_pages(articles, ready.plan, ready.ledgers, config, set(texts), today, overdue)
     files = render_site(chosen.pages, config, texts)
     files.update(_images(root, articles))
+    feed_files = _feeds(chosen, config, texts)
+    files.update(feed_files)
     changed = ready.plan.changed | chosen.stored | _ledger_files(root, articles, chosen.ledgers)
+    changed_feeds = [config.base_url + path for path, data in sorted(feed_files.items())
+                     if path.endswith(FEED_SUFFIXES) and _differs(root / OUTPUT / path, data)]
     for path, data in sorted(changed.items()):
         write_if_changed(root / path, data)
     written, removed = sync_tree(root / OUTPUT, files)
+    if config.websub_hub and changed_feeds:
+        findings += websub.ping(config.websub_hub, changed_feeds)
     return Report(
         published={lang: sum(p.article.lang == lang for p in chosen.pages) for lang in config.languages},
         held_back=site_held + chosen.held_back,
@@ -129,6 +139,34 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
         output_written=written,
         output_removed=removed,
     )
+
+
+def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText]) -> dict[str, bytes]:
+    """Atom, RSS and JSON Feed per language and topic, the sitemap and robots.txt."""
+    plain = {lang: text.plain for lang, text in texts.items()}
+    feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain,
+                        lambda page: render_content(page, config, texts[page.article.lang]))
+    files: dict[str, bytes] = {}
+    for feed in feeds:
+        files[f"{feed.path}.atom"] = atom_bytes(feed)
+        files[f"{feed.path}.rss"] = rss_bytes(feed)
+        files[f"{feed.path}.json"] = json_feed(feed)
+    lastmod = {e.url.removeprefix(config.base_url): e.updated.date().isoformat()
+               for feed in feeds if feed.topic is None for e in feed.entries}
+    for feed in feeds:
+        if feed.topic is None and feed.entries:
+            lastmod[f"{feed.lang}/index.html"] = feed.updated.date().isoformat()
+    indexes = [f"{lang}/index.html" for lang in config.languages if lang in texts]
+    files["sitemap.xml"] = sitemap(chosen.pages, indexes, config, lastmod)
+    files["robots.txt"] = robots(config)
+    return files
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
 
 
 def update_catalogs(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = ()) -> tuple[str, ...]:
@@ -207,32 +245,36 @@ def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict
     stored: dict[str, bytes] = {}
     ledgers = dict(ledgers)
     for article in articles:
-        ledger = ledgers[article.id]
         for lang in (l for l in config.languages if l in languages):
             path = f"{lang}/{article.slugs[lang]}.html"
-            late = article.id in overdue
-            if lang == article.source_lang:
-                pages.append(Page(article, path, history=ledger.versions, overdue=late))
-                continue
-            translation = plan.find(article.id, lang)
-            if translation.progress.complete:
-                localized = localize(article, catalogs.translations(translation.catalog), lang)
-                pages.append(Page(localized, path, history=ledger.versions, overdue=late))
-                record = PublishedTranslation(localized, ledger.current.number)
-                if translation.published != record:
-                    stored[published_path(lang, article.id)] = to_bytes(record)
-                ledger = ledgers[article.id] = versions.record_translation(ledger, lang, today)
-            elif translation.published is not None:
-                old = translation.published
-                shown = replace(old.article, slugs=article.slugs)
-                based_on = None
-                if versions.behind(ledger, old.source_version):
-                    based_on = shown.updated or shown.created
-                history = tuple(v for v in ledger.versions if v.number <= old.source_version)
-                pages.append(Page(shown, path, based_on=based_on, history=history, overdue=late))
-            else:
-                held.append(HeldBack(article, lang, describe(translation)))
+            page, ledger = _page(article, lang, path, plan, ledgers[article.id], today, stored, held)
+            if page is not None:
+                pages.append(replace(page, overdue=article.id in overdue))
+                ledger = versions.mint_entry_id(ledger, lang, config.tag_authority, article.created)
+            ledgers[article.id] = ledger
     return Selection(pages, tuple(held), stored, ledgers)
+
+
+def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Ledger, today: dt.date,
+          stored: dict[str, bytes], held: list[HeldBack]) -> tuple[Page | None, Ledger]:
+    """The page of ``article`` in ``lang``, if it may be published, and the ledger noting it."""
+    if lang == article.source_lang:
+        return Page(article, path, history=ledger.versions), ledger
+    translation = plan.find(article.id, lang)
+    if translation.progress.complete:
+        localized = localize(article, catalogs.translations(translation.catalog), lang)
+        record = PublishedTranslation(localized, ledger.current.number)
+        if translation.published != record:
+            stored[published_path(lang, article.id)] = to_bytes(record)
+        return Page(localized, path, history=ledger.versions), versions.record_translation(ledger, lang, today)
+    if translation.published is not None:
+        old = translation.published
+        shown = replace(old.article, slugs=article.slugs)
+        based_on = (shown.updated or shown.created) if versions.behind(ledger, old.source_version) else None
+        history = tuple(v for v in ledger.versions if v.number <= old.source_version)
+        return Page(shown, path, based_on=based_on, history=history), ledger
+    held.append(HeldBack(article, lang, describe(translation)))
+    return None, ledger
 
 
 def _images(root: Path, articles: tuple[Article, ...]) -> dict[str, bytes]:

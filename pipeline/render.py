@@ -13,6 +13,7 @@ from importlib import resources
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton
+import lxml.html
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
@@ -51,6 +52,10 @@ class SiteText:
         except KeyError:
             raise TranslationMissing(f"no {self.lang} translation for site text {message!r}; "
                                      f"translate it in locales/{self.lang}/LC_MESSAGES/site.po") from None
+
+    def plain(self, message: str) -> str:
+        """The translation as plain text, for feeds and other non-HTML output."""
+        return str(self.gettext(message).unescape())
 
     def ngettext(self, singular: str, plural: str, n: int) -> Markup:
         return self.gettext(singular if n == 1 else plural)
@@ -124,6 +129,14 @@ def _article_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, 
         publisher=config.publisher,
         site_title=text.gettext(config.title),
     )
+
+
+def render_content(page: Page, config: SiteConfig, text: SiteText) -> str:
+    """The article body for feeds and mail: every link and image absolute."""
+    html = _render("feed_content.html", text, article=page.article, root=config.base_url).decode("utf-8")
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    fragment.make_links_absolute(config.base_url + page.path, resolve_base_href=False)
+    return "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment).strip() + "\n"
 
 
 def _history_path(page: Page) -> str:

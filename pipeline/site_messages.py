@@ -1,5 +1,5 @@
-"""The ``site`` catalog's units: every word the page templates show, plus the site's title and
-description from ``sources/site.toml``, extracted with Babel's Jinja2 extractor."""
+"""The ``site`` catalog's units: every word the page templates show, plus the site's title,
+description and topic names from ``sources/site.toml``, extracted with Babel's Jinja2 extractor."""
 
 from __future__ import annotations
 
@@ -30,4 +30,6 @@ def site_segments(config: SiteConfig) -> tuple[Segment, ...]:
                     found.append(Segment(message, kind, Origin(f"{TEMPLATES_REL}/{template.name}", line)))
     for key, kind in (("title", "site title"), ("description", "site description")):
         found.append(Segment(getattr(config, key), kind, Origin(CONFIG_PATH, config.lines.get(key, 1))))
+    for key, label in config.topics.items():
+        found.append(Segment(label, f"topic name ({key})", Origin(CONFIG_PATH, config.lines.get(key, 1))))
     return tuple(found)

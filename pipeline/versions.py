@@ -75,13 +75,42 @@ def updated_date(created: dt.date, ledger: Ledger, explicit: dt.date | None = No
 
 
 def record_translation(ledger: Ledger, lang: str, today: dt.date) -> Ledger:
-    """Note that the translation into ``lang`` is complete for the current version."""
+    """Note that the translation into ``lang`` is complete for the current version.
+
+    Its completion date only moves when the translation caught up with new content: after an
+    editorial correction it keeps the date it had.
+    """
     old = ledger.translation(lang)
     if old and old.version == ledger.current.number:
         return ledger
-    record = TranslationRecord(lang, ledger.current.number, today)
+    caught_up = not old or behind(ledger, old.version)
+    record = TranslationRecord(lang, ledger.current.number, today if caught_up else old.completed)
     others = tuple(t for t in ledger.translations if t.lang != lang)
     return replace(ledger, translations=tuple(sorted(others + (record,), key=lambda t: t.lang)))
+
+
+def mint_entry_id(ledger: Ledger, lang: str, authority: str, created: dt.date) -> Ledger:
+    """Give a language version its feed entry id, once: a tag URI (RFC 4151) from the site's
+    host at minting time, the article's creation date and its id, never from slug or title."""
+    if ledger.entry_id(lang):
+        return ledger
+    minted = f"tag:{authority},{created.isoformat()}:{ledger.article_id}:{lang}"
+    return replace(ledger, entry_ids=tuple(sorted(ledger.entry_ids + ((lang, minted),))))
+
+
+def feed_dates(article: Article, ledger: Ledger, lang: str) -> tuple[dt.date, dt.date]:
+    """A language version's published and updated dates for feeds.
+
+    Published is the original's creation date. Updated is the last substantive change the
+    reader of that language got: the original's for its own language; for a translation, the
+    date it caught up with a substantive update (its first completion does not count).
+    """
+    updated = article.updated or article.created
+    record = ledger.translation(lang)
+    if lang != article.source_lang and record and any(
+            v.kind == "substantive" and 1 < v.number <= record.version for v in ledger.versions):
+        updated = max(updated, record.completed)
+    return article.created, updated
 
 
 def behind(ledger: Ledger, version: int) -> bool:
@@ -94,9 +123,12 @@ def behind(ledger: Ledger, version: int) -> bool:
 def to_text(ledger: Ledger, source_path: str) -> str:
     lines = [
         f"# Version history of {source_path}, kept by 'make publish'.",
-        "# Add or correct a 'note' if you like; never change numbers, dates or fingerprints.",
+        "# Add or correct a 'note' if you like; never change numbers, dates, fingerprints or ids.",
         f"id = {_string(ledger.article_id)}",
     ]
+    if ledger.entry_ids:
+        lines += ["", "# Feed entry ids, one per language version: minted once, never changed.", "[entry_ids]"]
+        lines += [f"{lang} = {_string(value)}" for lang, value in ledger.entry_ids]
     for v in ledger.versions:
         lines += ["", "[[versions]]", f"number = {v.number}", f"date = {v.date.isoformat()}",
                   f"fingerprint = {_string(v.fingerprint)}", f"kind = {_string(v.kind)}"]
@@ -125,10 +157,11 @@ def parse(path: str, text: str, article_id: str) -> Ledger:
                                  v.get("note")) for v in data.get("versions", ()))
         records = tuple(TranslationRecord(str(t["lang"]), int(t["version"]), _date(t["completed"]))
                         for t in data.get("translations", ()))
+        entry_ids = tuple(sorted((str(k), str(v)) for k, v in data.get("entry_ids", {}).items()))
     except (KeyError, TypeError, ValueError) as exc:
         raise LedgerError(f"a version or translation entry is incomplete or wrong: {exc}", path) from exc
     _check_history(path, text, versions, records)
-    return Ledger(article_id, versions, records)
+    return Ledger(article_id, versions, records, entry_ids)
 
 
 def _date(value: object) -> dt.date:

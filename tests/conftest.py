@@ -23,3 +23,9 @@ def tiny_site(tmp_path: Path) -> Path:
     root = tmp_path / "tiny"
     shutil.copytree(DATA / "site-tiny", root)
     return root
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """Test servers listen on the loopback address only, on a free port."""
+    return ("127.0.0.1", 0)

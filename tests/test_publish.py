@@ -141,7 +141,7 @@ def test_pages_of_a_removed_article_are_removed(tiny_site):
     report = publish(tiny_site, BUILD_TIME)
     assert not (tiny_site / "output/de/wasser.html").exists()
     assert not (tiny_site / "output/en/water.html").exists()
-    assert report.output_removed == 4  # two pages and their version lists
+    assert report.output_removed == 4 + 6  # two pages, their version lists, and the water topic feeds
 
 
 def test_build_time_comes_from_source_date_epoch(tiny_site):

@@ -70,7 +70,7 @@ def test_a_wrong_review_window_is_a_config_error(tiny_site):
     config.write_text(config.read_text().replace("[site]\n", "[site]\nreview_window_days = \"soon\"\n"))
     result = run_cli(tiny_site, "publish")
     assert result.returncode == 1
-    assert result.stderr.startswith("sources/site.toml:4: 'review_window_days' must be a whole number of days")
+    assert result.stderr.startswith("sources/site.toml:4: 'review_window_days' must be a whole number")
 
 
 def test_strict_lists_every_warning(tiny_site):

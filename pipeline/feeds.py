@@ -1,0 +1,146 @@
+"""Feeds per language and per topic: records from pages, and JSON Feed written by us.
+
+Atom and RSS are written by ``feedformats`` (feedgen); every date is passed in explicitly and
+comes from the ledger, never from the build time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pipeline.config import SiteConfig
+from pipeline.model import Ledger, Page
+from pipeline.versions import feed_dates
+
+FORMATS = ("atom", "rss", "json")
+MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One language version of an article, as feed readers see it."""
+
+    id: str  # minted once and recorded in the ledger; never derived from slug, title or URL
+    lang: str  # the entry's language, the feed's language
+    title: str  # the article's title
+    summary: str  # the article's summary
+    content_html: str  # the article's body, with absolute links
+    url: str  # the page
+    alternates: tuple[tuple[str, str], ...]  # (lang, url) of the other language versions
+    published: dt.datetime  # the original's creation date
+    updated: dt.datetime  # the last substantive change this language's readers got
+    topics: tuple[tuple[str, str], ...]  # (key, name in the entry's language)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed: a language, optionally narrowed to a topic."""
+
+    lang: str  # the feed's language
+    topic: str | None  # topic key, or None for all articles
+    title: str  # site title (and topic name), in the feed's language
+    description: str  # site description, in the feed's language
+    home_url: str  # the index page the feed belongs to
+    id: str  # a tag URI from the configured authority and the path, not from the URL
+    path: str  # below ``output/`` without suffix, e.g. ``de/topics/veins/feed``
+    base_url: str  # the site's base URL
+    publisher: str  # author and publisher of every entry
+    hub: str | None  # WebSub hub, if configured
+    entries: tuple[FeedEntry, ...]  # newest first, at most the configured number
+
+    def url(self, fmt: str) -> str:
+        return f"{self.base_url}{self.path}.{fmt}"
+
+    @property
+    def updated(self) -> dt.datetime:
+        """The newest entry's date: a feed changes when its content does, not when it is built."""
+        return max((e.updated for e in self.entries), default=_MIN)
+
+
+_MIN = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: SiteConfig,
+                gettext: Mapping[str, Callable[[str], str]], content: Callable[[Page], str]) -> list[Feed]:
+    """Every feed of the site: one per language, and one per language and topic."""
+    zone = zoneinfo.ZoneInfo(config.time_zone)
+    urls = {(p.article.id, p.article.lang): config.base_url + p.path for p in pages}
+    feeds: list[Feed] = []
+    for lang in (l for l in config.languages if l in gettext):
+        text = gettext[lang]
+        names = {key: text(label) for key, label in config.topics.items()}
+        entries = [_entry(p, ledgers[p.article.id], urls, zone, names, content) for p in pages if p.article.lang == lang]
+        entries.sort(key=lambda e: (-e.updated.timestamp(), e.id))
+        feeds.append(_feed(config, lang, None, text(config.title), entries, text))
+        for key, label in config.topics.items():
+            narrowed = [e for e in entries if key in dict(e.topics)]
+            if narrowed:
+                feeds.append(_feed(config, lang, key, f"{text(config.title)}: {names[key]}", narrowed, text))
+    return feeds
+
+
+def _feed(config: SiteConfig, lang: str, topic: str | None, title: str, entries: list[FeedEntry],
+          text: Callable[[str], str]) -> Feed:
+    folder = f"{lang}/topics/{topic}" if topic else lang
+    return Feed(
+        lang=lang, topic=topic, title=title, description=text(config.description),
+        home_url=f"{config.base_url}{lang}/index.html", id=f"tag:{config.tag_authority},2025:{folder}/feed",
+        path=f"{folder}/feed", base_url=config.base_url,
+        publisher=config.publisher, hub=config.websub_hub, entries=tuple(entries[: config.feed_size]),
+    )
+
+
+def _entry(page: Page, ledger: Ledger, urls: Mapping[tuple[str, str], str], zone: zoneinfo.ZoneInfo,
+           names: Mapping[str, str], content: Callable[[Page], str]) -> FeedEntry:
+    article, lang = page.article, page.article.lang
+    published, updated = feed_dates(article, ledger, lang)
+    entry_id = ledger.entry_id(lang)
+    if entry_id is None:
+        raise ValueError(f"no entry id minted for {article.id} in {lang}")  # choose_pages mints them
+    return FeedEntry(
+        id=entry_id, lang=lang, title=article.title.value, summary=article.summary.value,
+        content_html=content(page), url=urls[(article.id, lang)],
+        alternates=tuple((l, u) for (i, l), u in sorted(urls.items()) if i == article.id and l != lang),
+        published=_midnight(published, zone), updated=_midnight(updated, zone),
+        topics=tuple((key, names[key]) for key in article.topics),
+    )
+
+
+def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def json_feed(feed: Feed) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    data: dict[str, object] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": feed.home_url,
+        "feed_url": feed.url("json"),
+        "description": feed.description,
+        "language": feed.lang,
+        "authors": [{"name": feed.publisher}],
+        "items": [_json_item(e, feed.publisher) for e in feed.entries],
+    }
+    if feed.hub:
+        data["hubs"] = [{"type": "WebSub", "url": feed.hub}]
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _json_item(entry: FeedEntry, publisher: str) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "url": entry.url,
+        "title": entry.title,
+        "summary": entry.summary,
+        "content_html": entry.content_html,
+        "date_published": entry.published.isoformat(),
+        "date_modified": entry.updated.isoformat(),
+        "language": entry.lang,
+        "tags": [name for _, name in entry.topics],
+        "authors": [{"name": publisher}],
+    }
