@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN := $(BIN)/python -m pipeline
 
-.PHONY: publish test catalogs status check serve clean golden
+.PHONY: publish test catalogs status check serve clean golden newsletter
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ publish: $(STAMP)  ## update catalogs and build the sample site into output/
 
 catalogs: $(STAMP)  ## create and update the gettext catalogs in locales/
 	$(RUN) catalogs
+
+newsletter: $(STAMP)  ## publish, then write this newsletter issue per language into output/newsletter/
+	$(RUN) newsletter
 
 status: $(STAMP)  ## how far each translation has come
 	$(RUN) status

@@ -6,6 +6,7 @@ Expected problems print as ``path:line: message`` lines and exit 1; nothing else
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import functools
 import http.server
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from pipeline import status as status_stage
 from pipeline.errors import PipelineError
-from pipeline.publish import Report, publish, update_catalogs
+from pipeline.publish import Report, newsletter, publish, update_catalogs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--fail-under", type=float, metavar="PERCENT",
                      help="exit 1 if any translation is less than PERCENT translated")
     cmd.set_defaults(run=_status)
+
+    cmd = commands.add_parser("newsletter", help="publish, then write a newsletter issue per language")
+    cmd.add_argument("--lang", action="append", default=[], help="only this language (repeatable)")
+    cmd.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                     help="a one-off issue of everything since this date; records nothing")
+    cmd.set_defaults(run=_newsletter)
 
     cmd = commands.add_parser("history", help="show an article's versions and its translations")
     cmd.add_argument("article_id", metavar="ID", help="the article's id")
@@ -124,6 +131,25 @@ def _status(args: argparse.Namespace) -> int:
     for row in below:
         print(f"{row.path}: {row.percent:.0f}% translated, under {args.fail_under:g}%", file=sys.stderr)
     return 1 if below else 0
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2025-06-30: {value!r}") from None
+
+
+def _newsletter(args: argparse.Namespace) -> int:
+    report, issues = newsletter(args.root, languages=args.lang, since=args.since)
+    _print_report(report)
+    for issue in issues:
+        if issue.items:
+            print(f"Newsletter {issue.lang} {issue.date}: {issue.items} article(s) in output/"
+                  + ", output/".join(path for path in issue.files if not path.endswith("index.html")))
+        else:
+            print(f"Newsletter {issue.lang}: nothing new since the last issue; nothing written.")
+    return 0
 
 
 def _history(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ class SiteConfig:
     feed_size: int  # newest entries per feed
     websub_hub: str | None  # WebSub hub that feeds advertise and publish pings, if any
     tag_authority: str  # the domain in feed ids (tag URIs); keep it when the site moves
+    newsletter_unsubscribe: str  # the mail service's unsubscribe placeholder, e.g. *|UNSUB|*
     review_window_days: int  # warn this many days before a planned review falls due
     overdue_notice: bool  # show readers a notice on pages whose planned review has passed
     version_history: bool  # link every article page to a list of its versions
@@ -109,6 +110,7 @@ def _site_config(site: dict, text: str) -> SiteConfig:
         topics=dict(topics),
         websub_hub=hub,
         tag_authority=_authority(site, base_url, text),
+        newsletter_unsubscribe=str(site.get("newsletter_unsubscribe", "*|UNSUB|*")),
         **options,
         lines={key: line_of(text, key) or 1 for key in [*site, *topics]},
     )

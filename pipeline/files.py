@@ -33,8 +33,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def sync_tree(folder: Path, files: Mapping[str, bytes]) -> tuple[int, int]:
-    """Make ``folder`` hold exactly ``files``: write what changed, remove what is gone.
+def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = ()) -> tuple[int, int]:
+    """Make ``folder`` hold exactly ``files``: write what changed, remove what is gone, but leave
+    alone what lies below the ``keep`` prefixes (another command's output).
 
     Returns how many files were written and removed.
     """
@@ -43,6 +44,8 @@ def sync_tree(folder: Path, files: Mapping[str, bytes]) -> tuple[int, int]:
     if folder.is_dir():
         for path in sorted(folder.rglob("*"), reverse=True):
             rel = path.relative_to(folder).as_posix()
+            if keep and rel.startswith(keep):
+                continue
             if path.is_file() and rel not in files:
                 path.unlink()
                 removed += 1

@@ -211,6 +211,15 @@ class TranslationRecord:
 
 
 @dataclass(frozen=True)
+class NewsletterRecord:
+    """A version of an article (or of its translation) that went out in a newsletter issue."""
+
+    lang: str  # the issue's language
+    issue: dt.date  # the issue's date
+    version: int  # the original's version number it announced
+
+
+@dataclass(frozen=True)
 class Ledger:
     """The version history of one article, committed beside the sources."""
 
@@ -218,6 +227,7 @@ class Ledger:
     versions: tuple[Version, ...]  # oldest first
     translations: tuple[TranslationRecord, ...] = ()  # one per target language, sorted
     entry_ids: tuple[tuple[str, str], ...] = ()  # (lang, feed entry id) minted once per language version
+    newsletters: tuple[NewsletterRecord, ...] = ()  # what went out in which issue, oldest first
 
     def entry_id(self, lang: str) -> str | None:
         return dict(self.entry_ids).get(lang)

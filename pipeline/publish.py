@@ -22,7 +22,8 @@ from pipeline.files import sync_tree, write_if_changed
 from pipeline.model import Article, Figure, Finding, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
 from pipeline.qa import check_translations
-from pipeline.render import SiteText, render_content, render_site
+from pipeline.newsletter import Issue, check_size, eml, pending, record
+from pipeline.render import SiteText, render_content, render_newsletter, render_newsletter_index, render_site
 from pipeline.reviews import OVERDUE, due_reviews, review_findings
 from pipeline.segment import localize
 from pipeline.sitemap import robots, sitemap
@@ -31,6 +32,7 @@ from pipeline.tracking import CatalogPlan, describe, plan_catalogs
 
 OUTPUT = "output"
 FEED_SUFFIXES = (".atom", ".rss", ".json")
+NEWSLETTER = "newsletter"  # below output/: written by the newsletter command, kept by publish
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,11 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     ``editorial`` names articles whose change is a correction that moves no date. With
     ``strict``, warnings fail the build before anything is written.
     """
+    return _build(root, when, strict, editorial)[0]
+
+
+def _build(root: Path, when: dt.datetime | None, strict: bool,
+           editorial: Collection[str]) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
     ready = prepare(root, when, editorial)
     config, articles, today = ready.config, ready.articles, ready.when.date()
     reviews = due_reviews(articles, today, config.review_window_days)
@@ -127,10 +134,10 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
                      if path.endswith(FEED_SUFFIXES) and _differs(root / OUTPUT / path, data)]
     for path, data in sorted(changed.items()):
         write_if_changed(root / path, data)
-    written, removed = sync_tree(root / OUTPUT, files)
+    written, removed = sync_tree(root / OUTPUT, files, keep=(NEWSLETTER + "/",))
     if config.websub_hub and changed_feeds:
         findings += websub.ping(config.websub_hub, changed_feeds)
-    return Report(
+    report = Report(
         published={lang: sum(p.article.lang == lang for p in chosen.pages) for lang in config.languages},
         held_back=site_held + chosen.held_back,
         new_versions=_new_versions(ready.old_ledgers, ready.ledgers),
@@ -139,6 +146,71 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
         output_written=written,
         output_removed=removed,
     )
+    return report, ready, chosen, texts
+
+
+@dataclass(frozen=True)
+class IssueReport:
+    """What the newsletter command did in one language."""
+
+    lang: str  # the issue's language
+    date: dt.date  # the issue's date
+    items: int  # articles announced; 0 means nothing new and nothing written
+    files: tuple[str, ...]  # files written below output/
+
+
+def newsletter(root: Path, when: dt.datetime | None = None, languages: Collection[str] = (),
+               since: dt.date | None = None) -> tuple[Report, list[IssueReport]]:
+    """Publish, then write a newsletter issue per language with what is new since the last one.
+
+    The ledger notes what went out, so the next issue starts where this one ended; ``since``
+    makes a one-off issue from that date on and notes nothing.
+    """
+    report, ready, chosen, texts = _build(root, when, False, ())
+    config, today = ready.config, ready.when.date()
+    ledgers = dict(chosen.ledgers)
+    issues: list[IssueReport] = []
+    for lang in (l for l in config.languages if l in texts and (not languages or l in languages)):
+        items = pending(chosen.pages, ledgers, lang, since)
+        if not items:
+            issues.append(IssueReport(lang, today, 0, ()))
+            continue
+        issue = Issue(lang, today, tuple(items))
+        files = _issue_files(issue, config, texts[lang], ready.when)
+        if since is None:
+            ledgers = record(ledgers, issue)
+        dates = sorted({issue.date} | _issues_on_disk(root, lang), reverse=True)
+        files[f"{NEWSLETTER}/{lang}/index.html"] = render_newsletter_index(lang, dates, [lang], config, texts[lang])
+        for path, data in sorted(files.items()):
+            write_if_changed(root / OUTPUT / path, data)
+        issues.append(IssueReport(lang, today, len(items), tuple(sorted(files))))
+    for path, data in sorted(_ledger_files(root, ready.articles, ledgers).items()):
+        write_if_changed(root / path, data)
+    return report, issues
+
+
+def _issue_files(issue: Issue, config: SiteConfig, text: SiteText, when: dt.datetime) -> dict[str, bytes]:
+    base = f"{NEWSLETTER}/{issue.lang}/{issue.date.isoformat()}"
+    rendered = render_newsletter(issue, config, text, config.base_url + base + ".html")
+    html = rendered.html.encode("utf-8")
+    check_size(html, f"{OUTPUT}/{base}.html")
+    sender = f'"{config.publisher}" <{config.contact_email}>'
+    message_id = f"<newsletter-{issue.lang}-{issue.date.isoformat()}@{config.tag_authority}>"
+    return {
+        f"{base}.html": html,
+        f"{base}.txt": rendered.text.encode("utf-8"),
+        f"{base}.eml": eml(rendered.subject, sender, rendered.html, rendered.text, when, message_id),
+    }
+
+
+def _issues_on_disk(root: Path, lang: str) -> set[dt.date]:
+    found = set()
+    for path in (root / OUTPUT / NEWSLETTER / lang).glob("*.html"):
+        try:
+            found.add(dt.date.fromisoformat(path.stem))
+        except ValueError:
+            continue
+    return found
 
 
 def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText]) -> dict[str, bytes]:

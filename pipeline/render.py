@@ -6,21 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
+import textwrap
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 
+import css_inline
+import lxml.html
 from babel import Locale
 from babel.dates import format_date, format_skeleton
-import lxml.html
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from pipeline.config import SiteConfig
 from pipeline.errors import TranslationMissing
 from pipeline.model import Figure, Heading, ListBlock, Page, Paragraph, ReviewDate, Table
+from pipeline.newsletter import NEW, TRANSLATED, UPDATED, Issue, NewsItem
 
 # Raw HTML off: a source or a translator's msgstr can never put markup of its own on a page.
 _INLINE = MarkdownIt("commonmark", {"html": False})
@@ -85,7 +89,7 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("pipeline", "templates"),
-        autoescape=True,
+        autoescape=select_autoescape(disabled_extensions=("txt",), default=True),
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -95,12 +99,16 @@ def _environment() -> Environment:
     env.filters["markdown"] = lambda text: Markup(_INLINE.renderInline(text))
     env.filters["plaintext"] = _plain
     env.filters["kind"] = _kind
+    env.filters["wrap"] = _wrap
     return env
 
 
 def _render(template: str, text: SiteText, **context) -> bytes:
     env = _environment()
-    env.install_gettext_callables(text.gettext, text.ngettext, newstyle=True)
+    if template.endswith(".txt"):
+        env.install_gettext_callables(text.plain, lambda s, p, n: text.plain(s if n == 1 else p), newstyle=True)
+    else:
+        env.install_gettext_callables(text.gettext, text.ngettext, newstyle=True)
     html = env.get_template(template).render(lang=text.lang, dir=_direction(text.lang), **context)
     return (html.rstrip("\n") + "\n").encode("utf-8")
 
@@ -137,6 +145,74 @@ def render_content(page: Page, config: SiteConfig, text: SiteText) -> str:
     fragment = lxml.html.fragment_fromstring(html, create_parent="div")
     fragment.make_links_absolute(config.base_url + page.path, resolve_base_href=False)
     return "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment).strip() + "\n"
+
+
+@dataclass(frozen=True)
+class Newsletter:
+    """One issue, rendered."""
+
+    subject: str  # localized subject line
+    html: str  # the HTML part, CSS inlined
+    text: str  # the plain-text part
+
+
+def render_newsletter(issue: Issue, config: SiteConfig, text: SiteText, view_url: str) -> Newsletter:
+    """An issue as mail clients want it: tables 600 px wide, CSS inlined, absolute URLs."""
+    lang = issue.lang
+    title = text.plain(config.title)
+    date = format_date(issue.date, "long", locale=lang)
+    headings = {NEW: text.plain("New articles"), UPDATED: text.plain("Updated articles"),
+                TRANSLATED: text.plain("Newly translated articles")}
+    groups = [{"heading": headings[kind], "entries": [_news_entry(i, config, text) for i in issue.items if i.kind == kind]}
+              for kind in (NEW, UPDATED, TRANSLATED)]
+    groups = [g for g in groups if g["entries"]]
+    subject = text.plain("%(site)s: news of %(date)s") % {"site": title, "date": date}
+    context = dict(
+        groups=groups, subject=subject, site_title=title, view_url=view_url, publisher=config.publisher,
+        unsubscribe=config.newsletter_unsubscribe, site_url=config.base_url + f"{lang}/index.html",
+        site_link=Markup('<a href="{0}">{1}</a>').format(config.base_url + f"{lang}/index.html", title),
+        preheader=" · ".join(i.page.article.title.value for i in issue.items)[:140],
+    )
+    html = _render("newsletter.html", text, **context).decode("utf-8")
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True, keep_style_tags=False)
+    plain = _render("newsletter.txt", text, **context).decode("utf-8")
+    return Newsletter(subject, inliner.inline(html), re.sub(r"\n{3,}", "\n\n", plain))
+
+
+def _news_entry(item: NewsItem, config: SiteConfig, text: SiteText) -> dict[str, object]:
+    article, lang = item.page.article, item.page.article.lang
+    if article.updated:
+        dates = text.plain("Updated on %(date)s") % {"date": format_date(article.updated, "long", locale=lang)}
+    else:
+        dates = text.plain("Created on %(date)s") % {"date": format_date(article.created, "long", locale=lang)}
+    # Mail clients show no SVG, so only a raster picture goes into the mail.
+    figure = next((b for b in article.blocks if isinstance(b, Figure) and not b.src.endswith(".svg")), None)
+    return {
+        "title": article.title.value,
+        "summary": article.summary.value,
+        "url": config.base_url + item.page.path,
+        "note": item.note,
+        "dates": dates,
+        "image": figure and {"src": config.base_url + figure.src, "alt": _plain(figure.alt.value)},
+    }
+
+
+def render_newsletter_index(lang: str, issues: Sequence[dt.date], languages: Sequence[str], config: SiteConfig,
+                            text: SiteText) -> bytes:
+    paths = {l: f"newsletter/{l}/index.html" for l in languages}
+    return _render(
+        "newsletter_index.html", text,
+        issues=[{"href": f"{d.isoformat()}.html",
+                 "title": text.plain("%(site)s: news of %(date)s") % {"site": text.plain(config.title),
+                                                                      "date": format_date(d, "long", locale=lang)}}
+                for d in issues],
+        root="../../",
+        canonical=config.base_url + paths[lang],
+        alternates=_alternates(paths, config),
+        switches=[replace(s, href="../" + s.href) for s in _switches(lang, paths, config)],
+        publisher=config.publisher,
+        site_title=text.gettext(config.title),
+    )
 
 
 def _history_path(page: Page) -> str:
@@ -275,6 +351,11 @@ def _plain(markdown: str) -> str:
     """Inline Markdown as plain text, for alt attributes."""
     tokens = _INLINE.parseInline(markdown)
     return "".join(child.content for token in tokens for child in token.children or [] if child.type in ("text", "code_inline"))
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    """Plain text for mail: lines of at most 72 characters, continuation lines indented."""
+    return textwrap.fill(str(text), width=72, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _kind(block: object) -> str:

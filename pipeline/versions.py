@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from pipeline.articlejson import fingerprint
 from pipeline.errors import LedgerError, SourceError
-from pipeline.model import Article, Ledger, TranslationRecord, Version
+from pipeline.model import Article, Ledger, NewsletterRecord, TranslationRecord, Version
 
 LEDGERS = "sources/versions"
 
@@ -137,6 +137,9 @@ def to_text(ledger: Ledger, source_path: str) -> str:
     for t in ledger.translations:
         lines += ["", "[[translations]]", f"lang = {_string(t.lang)}", f"version = {t.version}",
                   f"completed = {t.completed.isoformat()}"]
+    for n in ledger.newsletters:
+        lines += ["", "[[newsletters]]", f"lang = {_string(n.lang)}", f"issue = {n.issue.isoformat()}",
+                  f"version = {n.version}"]
     return "\n".join(lines) + "\n"
 
 
@@ -158,10 +161,12 @@ def parse(path: str, text: str, article_id: str) -> Ledger:
         records = tuple(TranslationRecord(str(t["lang"]), int(t["version"]), _date(t["completed"]))
                         for t in data.get("translations", ()))
         entry_ids = tuple(sorted((str(k), str(v)) for k, v in data.get("entry_ids", {}).items()))
+        sent = tuple(NewsletterRecord(str(n["lang"]), _date(n["issue"]), int(n["version"]))
+                     for n in data.get("newsletters", ()))
     except (KeyError, TypeError, ValueError) as exc:
         raise LedgerError(f"a version or translation entry is incomplete or wrong: {exc}", path) from exc
     _check_history(path, text, versions, records)
-    return Ledger(article_id, versions, records, entry_ids)
+    return Ledger(article_id, versions, records, entry_ids, sent)
 
 
 def _date(value: object) -> dt.date:
