@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN := $(BIN)/python -m pipeline
 
-.PHONY: publish test catalogs status check serve clean golden newsletter
+.PHONY: publish test catalogs status check serve clean golden newsletter ingest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ catalogs: $(STAMP)  ## create and update the gettext catalogs in locales/
 
 newsletter: $(STAMP)  ## publish, then write this newsletter issue per language into output/newsletter/
 	$(RUN) newsletter
+
+ingest: $(STAMP)  ## sync the remote articles listed in sources/remote.toml
+	$(RUN) sync
 
 status: $(STAMP)  ## how far each translation has come
 	$(RUN) status

@@ -75,7 +75,7 @@ def _block(data: dict[str, Any]):
     if kind == "ListBlock":
         return _list(data)
     if kind == "Figure":
-        return Figure(data["src"], _text(data["alt"]), _text(data["caption"]))
+        return Figure(data["src"], _text(data["alt"]), _text(data["caption"]) if data["caption"] else None)
     if kind == "Table":
         return Table(tuple(_cell(c) for c in data["header"]), tuple(tuple(_cell(c) for c in row) for row in data["rows"]))
     raise TypeError(f"unknown block type {kind!r}")

@@ -147,11 +147,8 @@ def _figure(cursor: _Cursor, inline: Token, image: Token) -> Figure | None:
     origin = Origin(cursor.path, cursor.line(inline))
     if not alt:
         cursor.problem(inline, f"the image '{src}' needs alternative text: ![what the picture shows]({src} \"caption\")")
-    if not caption:
-        cursor.problem(inline, f"the image '{src}' needs a caption: ![{alt or 'alt text'}]({src} \"caption\")")
-    if not alt or not caption:
         return None
-    return Figure(src, Text(alt, origin), Text(caption, origin))
+    return Figure(src, Text(alt, origin), Text(caption, origin) if caption else None)
 
 
 def _list(cursor: _Cursor) -> ListBlock | None:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 from pipeline import status as status_stage
 from pipeline.errors import PipelineError
+from pipeline.ingest import ingest, ingest_translation
 from pipeline.publish import Report, newsletter, publish, update_catalogs
+from pipeline.sync import sync
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +70,19 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
                      help="a one-off issue of everything since this date; records nothing")
     cmd.set_defaults(run=_newsletter)
+
+    cmd = commands.add_parser("ingest", help="import an article from a web page or a text export into sources/")
+    cmd.add_argument("address", metavar="URL_OR_FILE", help="an http(s) URL or a local .html or .txt file")
+    cmd.add_argument("--lang", help="the page's language, if it does not say")
+    cmd.add_argument("--id", dest="article_id", help="the article's id (default: a new one)")
+    cmd.add_argument("--title", help="the article's title, if the page has none")
+    cmd.add_argument("--force", action="store_true", help="replace an existing source or translations")
+    cmd.add_argument("--translation-of", metavar="ID",
+                     help="the page translates article ID: fill its catalog for --lang instead")
+    cmd.set_defaults(run=_ingest)
+
+    cmd = commands.add_parser("sync", help="sync the remote articles listed in sources/remote.toml")
+    cmd.set_defaults(run=_sync)
 
     cmd = commands.add_parser("history", help="show an article's versions and its translations")
     cmd.add_argument("article_id", metavar="ID", help="the article's id")
@@ -150,6 +165,40 @@ def _newsletter(args: argparse.Namespace) -> int:
         else:
             print(f"Newsletter {issue.lang}: nothing new since the last issue; nothing written.")
     return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    if args.translation_of:
+        if not args.lang:
+            raise PipelineError("--translation-of needs --lang, the page's language", args.address)
+        done = ingest_translation(args.root, args.address, args.translation_of, args.lang, force=args.force)
+        print(f"{done.path}: {done.confident} units translated, {done.doubtful} marked fuzzy to check, "
+              f"{done.kept} already translated and kept ({done.status})")
+        for text in done.unmatched:
+            print(f"  not found on the page: {text[:70]}")
+        return 0
+    done = ingest(args.root, args.address, args.lang, args.article_id, args.title, args.force)
+    print(f"{done.path} ({done.status}) from {done.fetched.url}")
+    for line in done.found:
+        print(f"  {line}")
+    for line in done.dropped:
+        print(f"  dropped: {line}")
+    for line in done.notes:
+        print(f"  check: {line}")
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    outcomes = sync(args.root)
+    if not outcomes:
+        print("No remote articles to sync: list them as [[article]] entries in sources/remote.toml (see README).")
+        return 0
+    for outcome in outcomes:
+        print(f"{outcome.status:9} {outcome.remote.url}: {outcome.message}")
+    failed = sum(o.status == "failed" for o in outcomes)
+    print(f"{len(outcomes)} page(s): " + ", ".join(
+        f"{sum(o.status == s for o in outcomes)} {s}" for s in ("new", "changed", "unchanged", "failed")))
+    return 1 if failed else 0
 
 
 def _history(args: argparse.Namespace) -> int:

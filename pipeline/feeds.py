@@ -76,7 +76,7 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
         entries = [_entry(p, ledgers[p.article.id], urls, zone, names, content) for p in pages if p.article.lang == lang]
         entries.sort(key=lambda e: (-e.updated.timestamp(), e.id))
         feeds.append(_feed(config, lang, None, text(config.title), entries, text))
-        for key, label in config.topics.items():
+        for key in config.topics:
             narrowed = [e for e in entries if key in dict(e.topics)]
             if narrowed:
                 feeds.append(_feed(config, lang, key, f"{text(config.title)}: {names[key]}", narrowed, text))

@@ -70,7 +70,7 @@ class Figure:
 
     src: str  # path relative to ``sources/``, e.g. ``images/walking.svg``
     alt: Text  # what a screen reader says instead of the picture
-    caption: Text  # the caption shown under the picture
+    caption: Text | None = None  # the caption shown under the picture, if any
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ def _block(block: Block, fn: Translate) -> Block:
     if isinstance(block, ListBlock):
         return _list(block, fn)
     if isinstance(block, Figure):
-        return replace(block, alt=fn(block.alt, ALT_TEXT), caption=fn(block.caption, CAPTION))
+        alt = fn(block.alt, ALT_TEXT)  # alt text first: the order translators see units in
+        return replace(block, alt=alt, caption=fn(block.caption, CAPTION) if block.caption else None)
     if isinstance(block, Table):
         return replace(
             block,
