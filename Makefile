@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN := $(BIN)/python -m pipeline
 
-.PHONY: publish test catalogs status check serve clean golden newsletter ingest
+.PHONY: publish test catalogs status check serve clean golden newsletter ingest bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ serve: $(STAMP)  ## preview output/ on http://127.0.0.1:8000/
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## time publish on a synthetic site (N=1000 per language; BENCH_SIZES="1000 5000 10000")
+	$(BIN)/python -m pipeline.bench $(or $(BENCH_SIZES),1000) --json .cache/bench.json
 
 golden: $(STAMP)  ## regenerate the expected output of the tiny fixture site
 	$(BIN)/python -m tests.golden

@@ -19,6 +19,7 @@ from babel import Locale
 from babel.messages.plurals import get_plural
 
 from pipeline import pofile
+from pipeline.cleantext import check_control
 from pipeline.errors import CatalogError
 from pipeline.model import Progress, Segment
 from pipeline.pofile import Entry, PoFile
@@ -159,13 +160,16 @@ def _alike(a: str, b: str) -> bool:
 
 def _sticky(old: Entry, new: Entry) -> Entry:
     """The new template entry, keeping the old line numbers when only they moved."""
+    if old.extracted == new.extracted and old.locations == new.locations and old.flags == _flags(old.flags, new.flags):
+        return old  # the common case: nothing moved
     moved_only = [loc.rsplit(":", 1)[0] for loc in old.locations] == [loc.rsplit(":", 1)[0] for loc in new.locations]
     locations = old.locations if moved_only else new.locations
     return replace(old, extracted=new.extracted, locations=locations, flags=_flags(old.flags, new.flags))
 
 
 def _carry(old: Entry, new: Entry) -> Entry:
-    return replace(_sticky(old, new), obsolete=False)
+    kept = _sticky(old, new)
+    return replace(kept, obsolete=False) if kept.obsolete else kept
 
 
 def _changed(old: Entry, new: Entry, editorial: bool = False) -> Entry:
@@ -195,12 +199,26 @@ def parse(path: str, data: bytes, lang: str | None = None) -> PoFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise CatalogError("not valid UTF-8; save the catalog as UTF-8", path, line) from exc
-    po = pofile.read(path, text.replace("\r\n", "\n"))
+    text = text.replace("\r\n", "\n")
+    check_control(text, path, CatalogError)
+    po = pofile.read(path, text)
+    _check_plural_forms(path, po, lang)
     declared = po.header_field("Language")
     if lang and declared and declared.replace("-", "_").split("_")[0] != lang:
         raise CatalogError(f"the header says Language: {declared}, but the file is in the '{lang}' folder",
                            path, po.header.line)
     return po
+
+
+def _check_plural_forms(path: str, po: PoFile, lang: str | None) -> None:
+    declared = po.header_field("Plural-Forms")
+    if not lang or not declared:
+        return
+    expected = get_plural(Locale.parse(lang)).num_plurals
+    match = re.search(r"nplurals\s*=\s*(\d+)", declared)
+    if not match or int(match.group(1)) != expected:
+        raise CatalogError(f"Plural-Forms says {declared!r}, but {lang} has {expected} plural forms: "
+                           f"use {_plural_forms(Locale.parse(lang))!r}", path, po.header.line or 1)
 
 
 def serialize(po: PoFile) -> bytes:

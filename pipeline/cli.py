@@ -8,16 +8,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
-import http.server
 import json
 import sys
 from pathlib import Path
 
-from pipeline import status as status_stage
 from pipeline.errors import PipelineError
-from pipeline.ingest import ingest, ingest_translation
-from pipeline.publish import Report, newsletter, publish, update_catalogs
-from pipeline.sync import sync
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,28 +93,34 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    if not args.strict and not args.editorial:
+        from pipeline import buildcache  # light: the no-op path imports nothing else
+
+        record = buildcache.remembered(args.root, buildcache.build_day(args.root))
+        if record is not None:
+            first, *rest = record["summary"]
+            again = [first.split(" (")[0] + " (nothing changed since the last publish)."]
+            _print_lines(again + [line for line in rest if not line.startswith(("Updated ", "New version "))],
+                         record["warnings"])
+            return 0
+    from pipeline.publish import publish, report_lines
+
     report = publish(args.root, strict=args.strict, editorial=args.editorial)
-    _print_report(report)
+    _print_lines(*report_lines(report))
     return 0
 
 
-def _print_report(report: Report) -> None:
-    per_lang = ", ".join(f"{count} in {lang}" for lang, count in report.published.items())
-    print(f"Published {per_lang} ({report.output_written} files written, {report.output_removed} removed).")
-    for version in report.new_versions:
-        print(f"New version {version}")
-    for path in report.files_written:
-        print(f"Updated {path}")
-    for finding in report.findings:
-        print(f"warning: {finding}", file=sys.stderr)
-    if report.held_back:
-        print(f"Held back {len(report.held_back)} page(s):")
-        for held in report.held_back:
-            what = f"{held.article.id} ({held.article.origin.path})" if held.article else "all pages"
-            print(f"  {held.lang}: {what} - {held.reason}")
+def _print_lines(summary: list[str], warnings: list[str]) -> None:
+    for line in warnings:
+        print(line, file=sys.stderr)
+    for line in summary:
+        print(line)
 
 
 def _catalogs(args: argparse.Namespace) -> int:
+    from pipeline import status as status_stage
+    from pipeline.publish import update_catalogs
+
     if args.check:
         stale = status_stage.stale_catalogs(args.root)
         for path in stale:
@@ -133,6 +134,8 @@ def _catalogs(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from pipeline import status as status_stage
+
     rows = status_stage.translation_status(args.root, args.lang)
     reviews = status_stage.review_status(args.root)
     if args.json:
@@ -156,8 +159,10 @@ def _date(value: str) -> dt.date:
 
 
 def _newsletter(args: argparse.Namespace) -> int:
+    from pipeline.publish import newsletter, report_lines
+
     report, issues = newsletter(args.root, languages=args.lang, since=args.since)
-    _print_report(report)
+    _print_lines(*report_lines(report))
     for issue in issues:
         if issue.items:
             print(f"Newsletter {issue.lang} {issue.date}: {issue.items} article(s) in output/"
@@ -168,6 +173,8 @@ def _newsletter(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from pipeline.ingest import ingest, ingest_translation
+
     if args.translation_of:
         if not args.lang:
             raise PipelineError("--translation-of needs --lang, the page's language", args.address)
@@ -189,6 +196,8 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from pipeline.sync import sync
+
     outcomes = sync(args.root)
     if not outcomes:
         print("No remote articles to sync: list them as [[article]] entries in sources/remote.toml (see README).")
@@ -202,11 +211,15 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
+    from pipeline import status as status_stage
+
     print(status_stage.format_history(status_stage.history(args.root, args.article_id)))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
+    from pipeline import status as status_stage
+
     findings = status_stage.check(args.root)
     for finding in findings:
         print(finding, file=sys.stderr)
@@ -219,6 +232,8 @@ def _serve(args: argparse.Namespace) -> int:
     if not (folder / "index.html").is_file():
         print("output/ is empty; run 'make publish' first", file=sys.stderr)
         return 1
+    import http.server
+
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
         print(f"Serving output/ on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")

@@ -18,6 +18,10 @@ class PipelineError(Exception):
         self.path = path
         self.line = line
 
+    def __reduce__(self):
+        # Keep path and line when an error crosses from a worker process.
+        return (_rebuild, (type(self), self.message, self.path, self.line, getattr(self, "problems", None)))
+
     def __str__(self) -> str:
         where = self.path or ""
         if self.path and self.line:
@@ -54,6 +58,14 @@ class Problems(PipelineError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+def _rebuild(cls, message, path, line, problems):
+    if problems is not None:
+        return Problems(problems)
+    error = cls.__new__(cls)
+    PipelineError.__init__(error, message, path, line)
+    return error
 
 
 def _order(problem: PipelineError) -> tuple[str, int]:

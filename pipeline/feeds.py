@@ -73,13 +73,23 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
     for lang in (l for l in config.languages if l in gettext):
         text = gettext[lang]
         names = {key: text(label) for key, label in config.topics.items()}
-        entries = [_entry(p, ledgers[p.article.id], urls, zone, names, content) for p in pages if p.article.lang == lang]
-        entries.sort(key=lambda e: (-e.updated.timestamp(), e.id))
-        feeds.append(_feed(config, lang, None, text(config.title), entries, text))
+        own = [p for p in pages if p.article.lang == lang]
+        dated = sorted(((feed_dates(p.article, ledgers[p.article.id], lang), p) for p in own),
+                       key=lambda item: (-item[0][1].toordinal(), ledgers[item[1].article.id].entry_id(lang) or ""))
+        newest = [p for _, p in dated]
+        made: dict[str, FeedEntry] = {}  # each entry's content is rendered once, and only if a feed shows it
+
+        def entries(selection: list[Page]) -> list[FeedEntry]:
+            for page in selection[: config.feed_size]:
+                if page.path not in made:
+                    made[page.path] = _entry(page, ledgers[page.article.id], urls, zone, names, content)
+            return [made[p.path] for p in selection[: config.feed_size]]
+
+        feeds.append(_feed(config, lang, None, text(config.title), entries(newest), text))
         for key in config.topics:
-            narrowed = [e for e in entries if key in dict(e.topics)]
+            narrowed = [p for p in newest if key in p.article.topics]
             if narrowed:
-                feeds.append(_feed(config, lang, key, f"{text(config.title)}: {names[key]}", narrowed, text))
+                feeds.append(_feed(config, lang, key, f"{text(config.title)}: {names[key]}", entries(narrowed), text))
     return feeds
 
 

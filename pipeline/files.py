@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -52,3 +54,61 @@ def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = 
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
     return written, removed
+
+
+def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = ()) -> tuple[int, int]:
+    """Make ``folder`` hold exactly ``files`` in one step: a reader sees the old tree or the new one.
+
+    The new tree is prepared beside the old one (unchanged files are hard links, so this is
+    cheap), then the two are swapped. A run killed before the swap leaves the old tree as it
+    was; its half-built staging folder is cleared by the next run.
+    """
+    staging = folder.with_name(f".{folder.name}.staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    if folder.is_dir():
+        _link_tree(folder, staging)
+    written, removed = sync_tree(staging, files, keep)
+    if folder.is_dir() and not written and not removed:
+        shutil.rmtree(staging)
+        return 0, 0
+    staging.mkdir(parents=True, exist_ok=True)
+    _swap(staging, folder)
+    shutil.rmtree(staging, ignore_errors=True)  # it holds the old tree now
+    return written, removed
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        copy = target / path.relative_to(source)
+        if path.is_dir():
+            copy.mkdir(parents=True, exist_ok=True)
+            continue
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, copy)
+        except OSError:
+            shutil.copy2(path, copy)
+
+
+def _swap(staging: Path, folder: Path) -> None:
+    """Exchange two folders atomically where Linux allows it (renameat2), else in two renames."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    if _exchange(staging, folder):
+        return
+    old = folder.with_name(f".{folder.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(folder, old)
+    os.rename(staging, folder)
+    os.rename(old, staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

@@ -21,6 +21,7 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a
             "\f": "\\f", "\v": "\\v"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
+_ESCAPE = re.compile(r"\\(.)")
 _KEYWORD = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(\".*)$")
 
 
@@ -176,7 +177,11 @@ def _keyword_line(path: str, number: int, line: str, into: dict[str, list[str]])
 
 
 def _string(path: str, number: int, quoted: str) -> str:
-    match = _STRING.fullmatch(quoted.strip())
+    quoted = quoted.strip()
+    # Fast path: most lines are a plain quoted string without escapes.
+    if len(quoted) >= 2 and quoted[0] == quoted[-1] == '"' and "\\" not in quoted and '"' not in quoted[1:-1]:
+        return quoted[1:-1]
+    match = _STRING.fullmatch(quoted)
     if not match:
         raise CatalogError(f"a string must be one line in double quotes: {quoted[:60]!r}", path, number)
     return _unescape(path, number, match.group(1))
@@ -189,11 +194,13 @@ def _unescape(path: str, number: int, body: str) -> str:
             return _UNESCAPES[char]
         raise CatalogError(f"unknown escape '\\{char}' in a string", path, number)
 
-    return re.sub(r"\\(.)", replace, body)
+    return _ESCAPE.sub(replace, body)
 
 
 def _with_raw(entry: Entry, raw: str) -> Entry:
-    return Entry(**{**entry.__dict__, "raw": raw, "raw_key": entry.key()})
+    object.__setattr__(entry, "raw", raw)  # set once, on an entry nobody else has seen yet
+    object.__setattr__(entry, "raw_key", entry.key())
+    return entry
 
 
 # ---------------------------------------------------------------- writing

@@ -13,12 +13,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline import catalogs, versions, websub
+from pipeline import buildcache, catalogs, versions, websub
 from pipeline.feedformats import atom_bytes, rss_bytes
 from pipeline.feeds import build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, PipelineError, Problems, raise_all
-from pipeline.files import sync_tree, write_if_changed
+from pipeline.files import replace_tree, write_if_changed
+from pipeline.lock import exclusive
 from pipeline.model import Article, Figure, Finding, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
 from pipeline.qa import check_translations
@@ -111,7 +112,26 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     ``editorial`` names articles whose change is a correction that moves no date. With
     ``strict``, warnings fail the build before anything is written.
     """
-    return _build(root, when, strict, editorial)[0]
+    with exclusive(root, "publish"):
+        report = _build(root, when, strict, editorial)[0]
+        day = (when or build_time(load_config(root))).date().isoformat()
+        summary, warnings = report_lines(report)
+        buildcache.remember(root, day, summary, warnings)
+    return report
+
+
+def report_lines(report: Report) -> tuple[list[str], list[str]]:
+    """What a publish tells the editor: the summary, and the warnings."""
+    per_lang = ", ".join(f"{count} in {lang}" for lang, count in report.published.items())
+    summary = [f"Published {per_lang} ({report.output_written} files written, {report.output_removed} removed)."]
+    summary += [f"New version {version}" for version in report.new_versions]
+    summary += [f"Updated {path}" for path in report.files_written]
+    if report.held_back:
+        summary.append(f"Held back {len(report.held_back)} page(s):")
+        for held in report.held_back:
+            what = f"{held.article.id} ({held.article.origin.path})" if held.article else "all pages"
+            summary.append(f"  {held.lang}: {what} - {held.reason}")
+    return summary, [f"warning: {finding}" for finding in report.findings]
 
 
 def _build(root: Path, when: dt.datetime | None, strict: bool,
@@ -134,7 +154,7 @@ def _build(root: Path, when: dt.datetime | None, strict: bool,
                      if path.endswith(FEED_SUFFIXES) and _differs(root / OUTPUT / path, data)]
     for path, data in sorted(changed.items()):
         write_if_changed(root / path, data)
-    written, removed = sync_tree(root / OUTPUT, files, keep=(NEWSLETTER + "/",))
+    written, removed = replace_tree(root / OUTPUT, files, keep=(NEWSLETTER + "/",))
     if config.websub_hub and changed_feeds:
         findings += websub.ping(config.websub_hub, changed_feeds)
     report = Report(
@@ -166,7 +186,14 @@ def newsletter(root: Path, when: dt.datetime | None = None, languages: Collectio
     The ledger notes what went out, so the next issue starts where this one ended; ``since``
     makes a one-off issue from that date on and notes nothing.
     """
+    with exclusive(root, "newsletter"):
+        return _newsletter(root, when, languages, since)
+
+
+def _newsletter(root: Path, when: dt.datetime | None, languages: Collection[str],
+                since: dt.date | None) -> tuple[Report, list[IssueReport]]:
     report, ready, chosen, texts = _build(root, when, False, ())
+    buildcache.forget(root)  # the ledgers change below
     config, today = ready.config, ready.when.date()
     ledgers = dict(chosen.ledgers)
     issues: list[IssueReport] = []
@@ -243,9 +270,10 @@ def _differs(path: Path, data: bytes) -> bool:
 
 def update_catalogs(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = ()) -> tuple[str, ...]:
     """Bring every catalog up to date with the sources and templates; the paths written."""
-    plan = prepare(root, when, editorial).plan
-    for path, data in sorted(plan.changed.items()):
-        write_if_changed(root / path, data)
+    with exclusive(root, "catalogs"):
+        plan = prepare(root, when, editorial).plan
+        for path, data in sorted(plan.changed.items()):
+            write_if_changed(root / path, data)
     return tuple(sorted(plan.changed))
 
 

@@ -15,6 +15,7 @@ from importlib import resources
 
 import css_inline
 import lxml.html
+import nh3
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -96,7 +97,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.policies["ext.i18n.trimmed"] = True
-    env.filters["markdown"] = lambda text: Markup(_INLINE.renderInline(text))
+    env.filters["markdown"] = _markdown
     env.filters["plaintext"] = _plain
     env.filters["kind"] = _kind
     env.filters["wrap"] = _wrap
@@ -351,6 +352,21 @@ def _plain(markdown: str) -> str:
     """Inline Markdown as plain text, for alt attributes."""
     tokens = _INLINE.parseInline(markdown)
     return "".join(child.content for token in tokens for child in token.children or [] if child.type in ("text", "code_inline"))
+
+
+_ALLOWED_TAGS = {"strong", "em", "a", "code", "br"}
+
+
+@functools.lru_cache(maxsize=65536)
+def _markdown(text: str) -> Markup:
+    """Inline Markdown to HTML; the same unit shows on a page and in feeds, so it is rendered once.
+
+    Raw HTML is already off in the parser; ammonia (nh3) then keeps only the tags inline
+    Markdown makes and only http(s) and mailto links, whatever a source or a translator wrote.
+    """
+    html = _INLINE.renderInline(text)
+    return Markup(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
+                            url_schemes={"http", "https", "mailto"}, link_rel=None))
 
 
 def _wrap(text: str, indent: str = "") -> str:

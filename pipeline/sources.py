@@ -13,9 +13,11 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from pipeline.body import normalize, parse_body
+from pipeline.cleantext import check_control
 from pipeline.config import SiteConfig
 from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
+from pipeline.parallel import map_ordered
 
 SOURCES = "sources"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -38,26 +40,41 @@ class _Field:
 
 def read_sources(root: Path, config: SiteConfig) -> tuple[Article, ...]:
     """Every article below ``root/sources``, sorted by id; all problems raised together."""
+    jobs = [(path.relative_to(root).as_posix(), path.read_bytes(), config, root)
+            for path in sorted((root / SOURCES).glob("*.md"))]
     problems: list[PipelineError] = []
     articles: list[Article] = []
-    for path in sorted((root / SOURCES).glob("*.md")):
-        rel = path.relative_to(root).as_posix()
-        try:
-            articles.append(read_article(rel, _decode(path.read_bytes(), rel), config, root))
-        except PipelineError as exc:
-            problems.extend(getattr(exc, "problems", (exc,)))
+    for result in map_ordered(_read_one, jobs):
+        if isinstance(result, Article):
+            articles.append(result)
+        else:
+            problems.extend(result)
     problems.extend(_duplicates(articles, config))
     raise_all(problems)
     return tuple(sorted(articles, key=lambda a: a.id))
 
 
+def _read_one(job: tuple[str, bytes, SiteConfig, Path]) -> Article | list[PipelineError]:
+    rel, data, config, root = job
+    try:
+        return read_article(rel, _decode(data, rel), config, root)
+    except PipelineError as exc:
+        return list(getattr(exc, "problems", (exc,)))
+
+
+MAX_BYTES = 1024 * 1024  # far more than any article; a bigger file is a mistake (a pasted export, a binary)
 def _decode(data: bytes, path: str) -> str:
+    if len(data) > MAX_BYTES:
+        raise SourceError(f"the file is {len(data) / 2**20:.1f} MB; an article may be at most "
+                          f"{MAX_BYTES // 2**20} MB", path, 1)
     try:
         text = data.decode("utf-8-sig")  # a BOM from a Windows editor is accepted
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError("not valid UTF-8; save the file as UTF-8", path, line) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    check_control(text, path, SourceError)
+    return text
 
 
 def read_article(path: str, text: str, config: SiteConfig, root: Path | None = None) -> Article:

@@ -14,7 +14,7 @@ from babel import Locale
 
 from pipeline import catalogs
 from pipeline.config import TEMPLATE_LANG, SiteConfig
-from pipeline.errors import PipelineError, raise_all
+from pipeline.errors import CatalogError, PipelineError, raise_all
 from pipeline.model import Article, Progress, Segment
 from pipeline.pofile import PoFile
 from pipeline.published import PublishedTranslation, from_bytes, published_path
@@ -64,7 +64,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     a changed unit keeps its translation without turning fuzzy.
     """
     units = _units(articles, config)
-    problems: list[PipelineError] = []
+    problems: list[PipelineError] = _unknown_languages(root, config)
     existing = _read_all(root, units, config, problems)
     raise_all(problems)
     translations: list[Translation] = []
@@ -90,6 +90,14 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     return CatalogPlan(tuple(translations), changed)
 
 
+def _unknown_languages(root: Path, config: SiteConfig) -> list[PipelineError]:
+    folder = root / catalogs.LOCALES
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    return [CatalogError(f"catalogs for '{name}', which is not a site language; add it to 'languages' in "
+                         "sources/site.toml or move the folder away", f"{catalogs.LOCALES}/{name}")
+            for name in found if name not in config.languages]
+
+
 def _units(articles: tuple[Article, ...], config: SiteConfig) -> list[Unit]:
     site = Unit(catalogs.SITE_DOMAIN, TEMPLATE_LANG, site_segments(config),
                 f"Words of the page templates of {config.title}")
@@ -104,21 +112,32 @@ def _targets(unit: Unit, config: SiteConfig) -> list[str]:
 
 def _read_all(root: Path, units: list[Unit], config: SiteConfig, problems: list[PipelineError]) -> dict[str, object]:
     """Every existing template, catalog and stored translation, keyed by path; problems collected."""
-    found: dict[str, object] = {}
+    jobs = []
     for unit in units:
         wanted = [(catalogs.template_path(unit.domain), None)]
         wanted += [(catalogs.catalog_path(lang, unit.domain), lang) for lang in _targets(unit, config)]
         wanted += [(published_path(lang, unit.domain), "json") for lang in _targets(unit, config)]
         for path, lang in wanted:
             try:
-                data = (root / path).read_bytes()
+                jobs.append((path, (root / path).read_bytes(), lang))
             except FileNotFoundError:
                 continue
-            try:
-                found[path] = from_bytes(path, data) if lang == "json" else catalogs.parse(path, data, lang)
-            except PipelineError as exc:
-                problems.append(exc)
+    found: dict[str, object] = {}
+    # One process: a parsed catalog costs about as much to pickle back from a worker as to parse.
+    for (path, _, _), result in zip(jobs, map(_parse_one, jobs)):
+        if isinstance(result, PipelineError):
+            problems.append(result)
+        else:
+            found[path] = result
     return found
+
+
+def _parse_one(job: tuple[str, bytes, str | None]) -> object:
+    path, data, lang = job
+    try:
+        return from_bytes(path, data) if lang == "json" else catalogs.parse(path, data, lang)
+    except PipelineError as exc:
+        return exc
 
 
 def _reuse_index(existing: Mapping[str, object], units: list[Unit], lang: str, source_lang: str) -> dict[str, catalogs.Reuse]:

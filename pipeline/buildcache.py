@@ -1,0 +1,109 @@
+"""The no-op shortcut: when nothing that goes into a build has changed since the last one, and
+the output is still as that build left it, a publish has nothing to do.
+
+Everything a build reads is hashed: the sources, the catalogs, the ledgers, the site settings,
+the code and templates, and the build date (reviews fall due with it). This module imports
+nothing heavy, so the no-op path starts fast. The cache lives in ``.cache/`` and is safe to
+delete: without it, the next publish is a full one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tomllib
+import zoneinfo
+from pathlib import Path
+
+CACHE = ".cache/publish.json"
+_PACKAGE = Path(__file__).resolve().parent
+_INPUTS = ("sources", "locales")
+
+
+def build_day(root: Path, environ: dict[str, str] | None = None) -> str:
+    """The build's date as the orchestrator will see it (``SOURCE_DATE_EPOCH`` or today, in the site's zone)."""
+    environ = os.environ if environ is None else environ
+    try:
+        zone = zoneinfo.ZoneInfo(tomllib.loads((root / "sources/site.toml").read_text("utf-8-sig"))
+                                 .get("site", {}).get("time_zone", "Europe/Berlin"))
+        epoch = environ.get("SOURCE_DATE_EPOCH")
+        moment = dt.datetime.fromtimestamp(int(epoch), zone) if epoch else dt.datetime.now(zone)
+    except (OSError, ValueError, tomllib.TOMLDecodeError, zoneinfo.ZoneInfoNotFoundError):
+        return ""  # a broken setting: let the full build report it
+    return moment.date().isoformat()
+
+
+def digest(root: Path, day: str, known: dict[str, list] | None = None) -> tuple[str, dict[str, list]]:
+    """A hash of everything a publish reads, and the per-file table it was made from.
+
+    Like git's index, a file whose size and modification time are as last recorded keeps its
+    recorded content hash, so a no-op publish only looks at file metadata.
+    """
+    known = known or {}
+    table: dict[str, list] = {}
+    h = hashlib.blake2b(day.encode(), digest_size=20)
+    for folder in (*(root / name for name in _INPUTS), _PACKAGE):
+        for path in sorted(_files(folder)):
+            name = str(path.relative_to(folder.parent))
+            size, mtime = _stat(path)
+            old = known.get(name)
+            content = old[2] if old and old[:2] == [size, mtime] else hashlib.blake2b(path.read_bytes()).hexdigest()
+            table[name] = [size, mtime, content]
+            h.update(f"{name}\0{content}\0".encode())
+    return h.hexdigest(), table
+
+
+def _files(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    if not folder.is_dir():
+        return found
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".") or entry.name == "__pycache__":
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            found += _files(Path(entry.path))
+        elif entry.is_file(follow_symlinks=False):
+            found.append(Path(entry.path))
+    return found
+
+
+def remembered(root: Path, day: str) -> dict | None:
+    """The last publish's summary, if nothing changed since and its output is untouched."""
+    try:
+        record = json.loads((root / CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not day or record.get("digest") != digest(root, day, record.get("inputs"))[0]:
+        return None
+    return record if _intact(root / "output", record.get("output", {})) else None
+
+
+def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> None:
+    """Note what this publish read and wrote, for the next one to compare with."""
+    output = root / "output"
+    stats = {p.relative_to(output).as_posix(): _stat(p) for p in sorted(_files(output))} if output.is_dir() else {}
+    value, table = digest(root, day)
+    record = {"digest": value, "inputs": table, "output": stats, "summary": summary, "warnings": warnings}
+    path = root / CACHE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def forget(root: Path) -> None:
+    (root / CACHE).unlink(missing_ok=True)
+
+
+def _stat(path: Path) -> list[int]:
+    info = path.stat()
+    return [info.st_size, info.st_mtime_ns]
+
+
+def _intact(output: Path, expected: dict[str, list[int]]) -> bool:
+    present = {p.relative_to(output).as_posix() for p in _files(output)} if output.is_dir() else set()
+    if present != set(expected):
+        return False
+    return all(_stat(output / name) == stat for name, stat in expected.items())

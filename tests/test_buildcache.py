@@ -1,0 +1,61 @@
+"""The no-op shortcut: a publish with nothing changed does nothing, and never differs from a full one."""
+
+from __future__ import annotations
+
+import shutil
+
+from pipeline import buildcache
+from tests.helpers import run_cli, tree
+
+
+def test_a_second_publish_with_nothing_changed_is_a_no_op(tiny_site):
+    first = run_cli(tiny_site, "publish")
+    assert first.returncode == 0, first.stderr
+    before = tree(tiny_site / "output")
+    again = run_cli(tiny_site, "publish")
+    assert again.stdout.splitlines()[0] == "Published 3 in en, 2 in de (nothing changed since the last publish)."
+    assert "Held back 1 page(s):" in again.stdout
+    assert "review.due-soon" in again.stderr  # warnings are repeated, not forgotten
+    assert tree(tiny_site / "output") == before
+
+
+def test_any_changed_input_means_a_full_publish(tiny_site):
+    run_cli(tiny_site, "publish")
+    source = tiny_site / "sources/sleep.md"
+    source.write_text(source.read_text().replace("Sleep matters.", "Sleep matters a lot."))
+    result = run_cli(tiny_site, "publish")
+    assert "nothing changed" not in result.stdout
+    assert "Sleep matters a lot." in (tiny_site / "output/en/t-sleep-03.html").read_text()
+
+
+def test_tampered_or_deleted_output_is_rebuilt(tiny_site):
+    run_cli(tiny_site, "publish")
+    cold = tree(tiny_site / "output")
+    (tiny_site / "output/en/water.html").write_text("broken")
+    (tiny_site / "output/de/wasser.html").unlink()
+    result = run_cli(tiny_site, "publish")
+    assert "nothing changed" not in result.stdout
+    assert tree(tiny_site / "output") == cold
+
+
+def test_the_cache_is_safe_to_delete_and_output_matches_a_cold_build(tiny_site, tmp_path):
+    run_cli(tiny_site, "publish")
+    source = tiny_site / "sources/legs.md"
+    source.write_text(source.read_text().replace("- with *rests*", "- with *rests* and water"))
+    run_cli(tiny_site, "publish")
+    incremental = tree(tiny_site / "output")
+    cold = tmp_path / "cold"
+    shutil.copytree(tiny_site / "sources", cold / "sources")
+    shutil.copytree(tiny_site / "locales", cold / "locales")
+    run_cli(cold, "publish")
+    assert tree(cold / "output") == incremental
+    shutil.rmtree(tiny_site / ".cache")
+    assert "nothing changed" not in run_cli(tiny_site, "publish").stdout
+    assert tree(tiny_site / "output") == incremental
+
+
+def test_a_new_day_is_a_new_build(tiny_site):
+    run_cli(tiny_site, "publish")
+    day = buildcache.build_day(tiny_site, {"SOURCE_DATE_EPOCH": "1764000000"})
+    assert buildcache.remembered(tiny_site, day) is not None
+    assert buildcache.remembered(tiny_site, "2030-01-01") is None  # reviews may have fallen due since
