@@ -7,6 +7,7 @@ content silently.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -128,7 +129,15 @@ def _paragraph(cursor: _Cursor) -> Paragraph | Figure | None:
     return Paragraph(cursor.text(inline))
 
 
+_SCHEME = re.compile(r"\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):")
+_SAFE_SCHEMES = {"http", "https", "mailto"}
+
+
 def _inline_ok(cursor: _Cursor, inline: Token) -> bool:
+    for scheme in _SCHEME.findall(inline.content):
+        if scheme.lower() not in _SAFE_SCHEMES:
+            cursor.problem(inline, f"a link to '{scheme.lower()}:' is not allowed; links must be http(s) or mailto")
+            return False
     for child in inline.children or []:
         if child.type == "html_inline":
             cursor.problem(inline, f"raw HTML '{child.content}' is not allowed; use Markdown instead")

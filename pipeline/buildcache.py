@@ -47,6 +47,9 @@ def digest(root: Path, day: str, known: dict[str, list] | None = None) -> tuple[
     for folder in (*(root / name for name in _INPUTS), _PACKAGE):
         for path in sorted(_files(folder)):
             name = str(path.relative_to(folder.parent))
+            if path.is_dir():
+                h.update(f"{name}/\0".encode())
+                continue
             size, mtime = _stat(path)
             old = known.get(name)
             content = old[2] if old and old[:2] == [size, mtime] else hashlib.blake2b(path.read_bytes()).hexdigest()
@@ -63,6 +66,7 @@ def _files(folder: Path) -> list[Path]:
         if entry.name.startswith(".") or entry.name == "__pycache__":
             continue
         if entry.is_dir(follow_symlinks=False):
+            found.append(Path(entry.path))  # an empty folder can matter (a catalog folder for a new language)
             found += _files(Path(entry.path))
         elif entry.is_file(follow_symlinks=False):
             found.append(Path(entry.path))
@@ -83,7 +87,7 @@ def remembered(root: Path, day: str) -> dict | None:
 def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> None:
     """Note what this publish read and wrote, for the next one to compare with."""
     output = root / "output"
-    stats = {p.relative_to(output).as_posix(): _stat(p) for p in sorted(_files(output))} if output.is_dir() else {}
+    stats = {p.relative_to(output).as_posix(): _stat(p) for p in sorted(_files(output)) if p.is_file()} if output.is_dir() else {}
     value, table = digest(root, day)
     record = {"digest": value, "inputs": table, "output": stats, "summary": summary, "warnings": warnings}
     path = root / CACHE
@@ -103,7 +107,7 @@ def _stat(path: Path) -> list[int]:
 
 
 def _intact(output: Path, expected: dict[str, list[int]]) -> bool:
-    present = {p.relative_to(output).as_posix() for p in _files(output)} if output.is_dir() else set()
+    present = {p.relative_to(output).as_posix() for p in _files(output) if p.is_file()} if output.is_dir() else set()
     if present != set(expected):
         return False
     return all(_stat(output / name) == stat for name, stat in expected.items())

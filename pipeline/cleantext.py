@@ -6,7 +6,8 @@ import re
 
 from pipeline.errors import PipelineError
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab and newline, DEL, and the C1 controls (they come from text decoded wrongly).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def check_control(text: str, path: str, error: type[PipelineError]) -> None:

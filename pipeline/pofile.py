@@ -98,7 +98,7 @@ def _chunks(text: str) -> Iterator[tuple[int, list[str]]]:
     """Entries are separated by blank lines; yields each entry's first line number and lines."""
     chunk: list[str] = []
     start = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # only "\n" ends a line; not NEL or U+2028
         if line.strip():
             if not chunk:
                 start = number

@@ -139,7 +139,7 @@ def _build(root: Path, when: dt.datetime | None, strict: bool,
     ready = prepare(root, when, editorial)
     config, articles, today = ready.config, ready.articles, ready.when.date()
     reviews = due_reviews(articles, today, config.review_window_days)
-    findings = check_translations(ready.plan.translations) + review_findings(reviews)
+    findings = list(ready.plan.findings) + check_translations(ready.plan.translations) + review_findings(reviews)
     if strict and findings:
         raise Problems(PipelineError(f"{f.kind}: {f.message}", f.path, f.line) for f in findings)
     texts, site_held = site_texts(ready.plan, config)

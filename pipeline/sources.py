@@ -104,8 +104,9 @@ def _split(path: str, text: str) -> tuple[str, str, int]:
 
 
 def _front_matter(path: str, front: str) -> tuple[dict[str, _Field], list[PipelineError]]:
-    loader = yaml.SafeLoader(front)
+    loader = None
     try:
+        loader = yaml.SafeLoader(front)
         node = loader.get_single_node()
         if node is None or not isinstance(node, yaml.MappingNode):
             raise SourceError("the front matter must be 'key: value' lines", path, 2)
@@ -128,7 +129,8 @@ def _front_matter(path: str, front: str) -> tuple[dict[str, _Field], list[Pipeli
         reason = getattr(exc, "problem", None) or str(exc)
         raise SourceError(f"front matter is not valid YAML: {reason}", path, line) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 class _Checker:

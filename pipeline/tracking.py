@@ -15,7 +15,7 @@ from babel import Locale
 from pipeline import catalogs
 from pipeline.config import TEMPLATE_LANG, SiteConfig
 from pipeline.errors import CatalogError, PipelineError, raise_all
-from pipeline.model import Article, Progress, Segment
+from pipeline.model import Article, Finding, Progress, Segment
 from pipeline.pofile import PoFile
 from pipeline.published import PublishedTranslation, from_bytes, published_path
 from pipeline.segment import segments
@@ -51,6 +51,7 @@ class CatalogPlan:
 
     translations: tuple[Translation, ...]  # one per domain and target language
     changed: dict[str, bytes]  # path -> new content, only where the content changed
+    findings: tuple[Finding, ...] = ()  # entries a translator added for text the source never had
 
     def find(self, domain: str, lang: str) -> Translation:
         return next(t for t in self.translations if t.domain == domain and t.lang == lang)
@@ -69,6 +70,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     raise_all(problems)
     translations: list[Translation] = []
     changed: dict[str, bytes] = {}
+    findings: list[Finding] = []
     reuse = {(lang, source): _reuse_index(existing, units, lang, source)
              for lang in config.languages for source in config.languages if lang != source}
     for unit in units:
@@ -82,12 +84,25 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
             old = existing.get(path)
             header_po = catalogs.catalog_header(template.header, f"{unit.description} ({_english(lang)})", lang, when)
             shared = reuse[lang, unit.source_lang] if unit.domain != catalogs.SITE_DOMAIN else {}
+            findings += _unknown_entries(path, old, entries, existing.get(catalogs.template_path(unit.domain)))
             catalog = catalogs.merge(old, header_po, entries, shared, editorial=unit.domain in editorial)
             _note(root, path, catalogs.serialize(catalog), changed)
             progress = catalogs.progress(catalog, (s.msgid for s in unit.segments))
             published = existing.get(published_path(lang, unit.domain))
             translations.append(Translation(unit.domain, lang, path, progress, catalog, old is not None, published))
-    return CatalogPlan(tuple(translations), changed)
+    return CatalogPlan(tuple(translations), changed, tuple(findings))
+
+
+def _unknown_entries(path: str, old: PoFile | None, entries, old_template: object) -> list[Finding]:
+    """Translations for a msgid that neither the current nor the previous template had: typed in
+    by hand, they would be lost silently; they are kept (as obsolete) and reported."""
+    if old is None:
+        return []
+    known = {e.msgid for e in entries}
+    if isinstance(old_template, PoFile):
+        known |= {e.msgid for e in old_template.active()}
+    return [Finding("i18n.unknown-msgid", path, e.line, f"a translation for {e.msgid[:50]!r}, which the source "
+                    "does not have; it is kept as an obsolete entry") for e in old.active() if e.msgid not in known]
 
 
 def _unknown_languages(root: Path, config: SiteConfig) -> list[PipelineError]:

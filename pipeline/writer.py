@@ -9,7 +9,7 @@ from pipeline.model import Article, Block, Cell, Figure, Heading, ListBlock, Par
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
-_LINE_START = re.compile(r"^([#>+=-]|\d+[.)])(?=\s|$)")
+_LINE_START = re.compile(r"^([#>+=~-]|\d+[.)])")  # would start a heading, quote, list, rule or fence
 
 
 def escape_inline(text: str) -> str:

@@ -117,3 +117,39 @@ def test_other_schemes_are_refused():
 def test_a_missing_file_names_the_file(tmp_path):
     with pytest.raises(FetchError, match="cannot read the file"):
         fetch(str(tmp_path / "nothing.html"))
+
+
+def test_a_body_that_stops_halfway_fails_clearly(httpserver):
+    def truncated(request):
+        return Response(iter([b"<html><body><p>start"]), headers={"Content-Length": "5000", "Content-Type": "text/html"})
+    httpserver.expect_request("/cut").respond_with_handler(truncated)
+    with pytest.raises(FetchError) as info:
+        fetch(httpserver.url_for("/cut"), limits=Limits(retries=0, read_timeout=2))
+    assert str(info.value).startswith(httpserver.url_for("/cut") + ": ")
+
+
+def test_a_gzip_bomb_is_stopped_at_the_size_limit(httpserver):
+    import gzip
+    bomb = gzip.compress(b"<p>" + b"A" * (20 * 1024 * 1024))
+    httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip",
+                                                                        "Content-Type": "text/html"})
+    assert len(bomb) < 100 * 1024
+    with pytest.raises(FetchError, match="larger than the 1024 KB allowed"):
+        fetch(httpserver.url_for("/bomb"), limits=Limits(max_bytes=1024 * 1024, retries=0))
+
+
+def test_an_endless_body_is_stopped_at_the_size_limit(httpserver):
+    def endless(request):
+        def chunks():
+            while True:
+                yield b"<p>more</p>" * 1000
+        return Response(chunks(), content_type="text/html")
+    httpserver.expect_request("/endless").respond_with_handler(endless)
+    with pytest.raises(FetchError, match="larger than the 256 KB allowed"):
+        fetch(httpserver.url_for("/endless"), limits=Limits(max_bytes=256 * 1024, retries=0))
+
+
+def test_a_redirect_to_another_scheme_is_refused(httpserver):
+    httpserver.expect_request("/a").respond_with_data("", status=302, headers={"Location": "ftp://evil.example/x"})
+    with pytest.raises(FetchError, match="not http"):
+        fetch(httpserver.url_for("/a"), limits=FAST)

@@ -1,0 +1,78 @@
+"""A publish killed at any moment leaves output/ as the complete old site or the complete new one;
+a second publish at the same time is refused with a message naming the first."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipeline.errors import PipelineError
+from pipeline.lock import LOCK, exclusive
+from tests.helpers import EPOCH, ROOT, run_cli, tree
+
+
+def change(root):
+    source = root / "sources/legs.md"
+    source.write_text(source.read_text().replace("Walking **30 minutes** a day can help.",
+                                                 "Walking **30 minutes** a day can help a lot."))
+    (root / "sources/sleep.md").write_text((root / "sources/sleep.md").read_text().replace("Sleep matters.",
+                                                                                         "Sleep matters most."))
+
+
+def test_a_killed_publish_leaves_the_old_or_the_new_site(tiny_site, tmp_path):
+    assert run_cli(tiny_site, "publish").returncode == 0
+    old = tree(tiny_site / "output")
+    expected = tmp_path / "expected"
+    shutil.copytree(tiny_site, expected)
+    change(expected)
+    assert run_cli(expected, "publish").returncode == 0
+    new = tree(expected / "output")
+    assert new != old
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+    seen = set()
+    for delay in (0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.8, 1.0, 1.3):
+        site = tmp_path / f"site-{delay}"
+        shutil.copytree(tiny_site, site)
+        change(site)
+        process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(site), "publish"],
+                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = tree(site / "output")
+        assert now in (old, new), f"killed after {delay} s: output is neither the old nor the new site"
+        seen.add("old" if now == old else "new")
+        result = run_cli(site, "publish")  # a stale lock and a half-built staging folder are recovered from
+        assert result.returncode == 0, result.stderr
+        assert tree(site / "output") == new
+        assert not (site / ".output.staging").exists()
+    assert "old" in seen  # some kills landed before the switch
+
+
+def test_a_second_writer_is_refused_with_the_holders_name(tiny_site):
+    with exclusive(tiny_site, "publish"):
+        result = run_cli(tiny_site, "publish")
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"{LOCK}: another publish is running (pid {os.getpid()}")
+    assert not (tiny_site / LOCK).exists()
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(tiny_site):
+    (tiny_site / ".cache").mkdir(exist_ok=True)
+    (tiny_site / LOCK).write_text('{"pid": 999999999, "host": "%s", "what": "publish"}' % os.uname().nodename)
+    assert run_cli(tiny_site, "publish").returncode == 0
+    assert not (tiny_site / LOCK).exists()
+
+
+def test_a_lock_from_another_machine_is_not_taken_over(tiny_site):
+    (tiny_site / ".cache").mkdir(exist_ok=True)
+    (tiny_site / LOCK).write_text('{"pid": 12, "host": "elsewhere", "what": "publish"}')
+    with pytest.raises(PipelineError, match="a publish on elsewhere \\(pid 12\\) holds the lock"):
+        with exclusive(tiny_site, "publish"):
+            pass
