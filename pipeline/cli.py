@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import json
 import sys
+import time
 from pathlib import Path
 
 from pipeline.errors import PipelineError
@@ -105,8 +106,10 @@ def _publish(args: argparse.Namespace) -> int:
             return 0
     from pipeline.publish import publish, report_lines
 
+    started = time.perf_counter()
     report = publish(args.root, strict=args.strict, editorial=args.editorial)
     _print_lines(*report_lines(report))
+    print(f"Finished in {time.perf_counter() - started:.1f} s.")
     return 0
 
 

@@ -59,3 +59,43 @@ def test_a_new_day_is_a_new_build(tiny_site):
     day = buildcache.build_day(tiny_site, {"SOURCE_DATE_EPOCH": "1764000000"})
     assert buildcache.remembered(tiny_site, day) is not None
     assert buildcache.remembered(tiny_site, "2030-01-01") is None  # reviews may have fallen due since
+
+
+def edit(root, name, old, new):
+    path = root / "sources" / name
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+
+
+EDITS = [
+    ("add", lambda r: (r / "sources/new.md").write_text(
+        "---\nid: t-new-04\nlang: en\ntitle: New\nsummary: A new one.\ntopics: [water]\ncreated: 2024-01-01\n"
+        "next_review: 2030\nreferences: []\n---\n\nFresh text.\n")),
+    ("change", lambda r: edit(r, "legs.md", "Doe J. A fictional study.", "Doe J. A fictional study, revised.")),
+    ("rename a slug", lambda r: edit(r, "wasser.md", "de: wasser", "de: wasser-trinken")),
+    ("delete", lambda r: (r / "sources/sleep.md").unlink()),
+    ("translate", lambda r: (r / "locales/de/LC_MESSAGES/t-new-04.po").write_text(
+        (r / "locales/de/LC_MESSAGES/t-new-04.po").read_text()
+        .replace('msgid "New"\nmsgstr ""', 'msgid "New"\nmsgstr "Neu"')
+        .replace('msgid "A new one."\nmsgstr ""', 'msgid "A new one."\nmsgstr "Ein neuer."')
+        .replace('msgid "Fresh text."\nmsgstr ""', 'msgid "Fresh text."\nmsgstr "Frischer Text."'))),
+    ("editorial fix", lambda r: edit(r, "legs.md", "- with *rests*", "- with *rest*")),
+]
+
+
+def test_incremental_builds_match_cold_builds_after_a_series_of_edits(tiny_site, tmp_path):
+    """After each edit, publishing the site as it stands gives the bytes a cold build of it gives."""
+    assert run_cli(tiny_site, "publish").returncode == 0
+    for number, (name, apply) in enumerate(EDITS):
+        apply(tiny_site)
+        extra = ["--editorial", "t-legs-01"] if name == "editorial fix" else []
+        result = run_cli(tiny_site, "publish", *extra)
+        assert result.returncode == 0, (name, result.stderr)
+        cold = tmp_path / f"cold-{number}"
+        shutil.copytree(tiny_site / "sources", cold / "sources")
+        shutil.copytree(tiny_site / "locales", cold / "locales")
+        assert run_cli(cold, "publish").returncode == 0
+        assert tree(cold / "output") == tree(tiny_site / "output"), name
+        assert tree(cold / "sources") == tree(tiny_site / "sources"), name
+    assert (tiny_site / "output/de/wasser-trinken.html").is_file() and not (tiny_site / "output/de/wasser.html").exists()
+    assert (tiny_site / "output/de/t-new-04.html").is_file() and not (tiny_site / "output/en/t-sleep-03.html").exists()
