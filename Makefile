@@ -45,5 +45,5 @@ golden: $(STAMP)  ## regenerate the expected output of the tiny fixture site
 	$(BIN)/python -m tests.golden
 
 clean:  ## remove built output and caches (keeps .venv)
-	rm -rf output .pytest_cache
+	rm -rf output .output.staging .cache .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +
