@@ -187,3 +187,9 @@ def test_sitemap_pairs_language_versions(sample_output):
         ("en", "https://health.example.org/en/drinking-enough-in-older-age.html")}
     assert len(root.xpath("//s:url", namespaces=ns)) == 9  # seven pages and two indexes
     assert (sample_output / "robots.txt").read_text().endswith("Sitemap: https://health.example.org/sitemap.xml\n")
+
+
+def test_the_language_choice_page_announces_both_feeds(sample_output):
+    page = html.fromstring((sample_output / "index.html").read_bytes())
+    assert [(l.get("hreflang"), l.get("href")) for l in page.xpath("//link[@type='application/atom+xml']")] == [
+        ("en", "en/feed.atom"), ("de", "de/feed.atom")]
