@@ -88,7 +88,11 @@ def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> N
     """Note what this publish read and wrote, for the next one to compare with."""
     output = root / "output"
     stats = {p.relative_to(output).as_posix(): _stat(p) for p in sorted(_files(output)) if p.is_file()} if output.is_dir() else {}
-    value, table = digest(root, day)
+    try:
+        known = json.loads((root / CACHE).read_text(encoding="utf-8")).get("inputs")
+    except (OSError, ValueError):
+        known = None
+    value, table = digest(root, day, known)
     record = {"digest": value, "inputs": table, "output": stats, "summary": summary, "warnings": warnings}
     path = root / CACHE
     path.parent.mkdir(parents=True, exist_ok=True)

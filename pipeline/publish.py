@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import zoneinfo
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import buildcache, catalogs, versions, websub
+from pipeline.articlejson import fingerprint
 from pipeline.feedformats import atom_bytes, rss_bytes
 from pipeline.feeds import build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, PipelineError, Problems, raise_all
 from pipeline.files import replace_tree, write_if_changed
 from pipeline.lock import exclusive
+from pipeline.memo import Memo
 from pipeline.model import Article, Figure, Finding, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
 from pipeline.qa import check_translations
@@ -99,9 +102,13 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
     when = when or build_time(config)
     sources = read_sources(root, config)
     old_ledgers = read_ledgers(root, sources)
-    ledgers = {a.id: versions.record_version(a, old_ledgers[a.id], when.date(), a.id in editorial) for a in sources}
+    marks = {a.id: fingerprint(a) for a in sources}
+    ledgers = {a.id: versions.record_version(a, old_ledgers[a.id], when.date(), a.id in editorial, marks[a.id])
+               for a in sources}
     articles = tuple(versions.dated(a, ledgers[a.id]) for a in sources)
-    plan = plan_catalogs(root, articles, config, when, _editorial(sources, old_ledgers, editorial))
+    pending = {a.id for a in sources
+               if versions.pending_kind(a, old_ledgers[a.id], a.id in editorial, marks[a.id]) == "editorial"}
+    plan = plan_catalogs(root, articles, config, when, pending)
     return Prepared(config, when, articles, old_ledgers, ledgers, plan)
 
 
@@ -139,15 +146,16 @@ def _build(root: Path, when: dt.datetime | None, strict: bool,
     ready = prepare(root, when, editorial)
     config, articles, today = ready.config, ready.articles, ready.when.date()
     reviews = due_reviews(articles, today, config.review_window_days)
-    findings = list(ready.plan.findings) + check_translations(ready.plan.translations) + review_findings(reviews)
+    findings = list(ready.plan.findings) + check_translations(ready.plan.translations, Memo(root, "qa"))
+    findings += review_findings(reviews)
     if strict and findings:
         raise Problems(PipelineError(f"{f.kind}: {f.message}", f.path, f.line) for f in findings)
     texts, site_held = site_texts(ready.plan, config)
     overdue = {r.article.id for r in reviews if r.state == OVERDUE}
     chosen = choose_pages(articles, ready.plan, ready.ledgers, config, set(texts), today, overdue)
-    files = render_site(chosen.pages, config, texts)
+    files = render_site(chosen.pages, config, texts, Memo(root, "pages"))
     files.update(_images(root, articles))
-    feed_files = _feeds(chosen, config, texts)
+    feed_files = _feeds(chosen, config, texts, Memo(root, "content"))
     files.update(feed_files)
     changed = ready.plan.changed | chosen.stored | _ledger_files(root, articles, chosen.ledgers)
     changed_feeds = [config.base_url + path for path, data in sorted(feed_files.items())
@@ -240,11 +248,16 @@ def _issues_on_disk(root: Path, lang: str) -> set[dt.date]:
     return found
 
 
-def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText]) -> dict[str, bytes]:
+def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], memo: Memo) -> dict[str, bytes]:
     """Atom, RSS and JSON Feed per language and topic, the sitemap and robots.txt."""
     plain = {lang: text.plain for lang, text in texts.items()}
-    feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain,
-                        lambda page: render_content(page, config, texts[page.article.lang]))
+    words = {lang: pickle.dumps((sorted((text.messages or {}).items()), config)) for lang, text in texts.items()}
+
+    def content(page: Page) -> str:
+        inputs = pickle.dumps((page, words[page.article.lang]))
+        return memo.cached(inputs, "content", lambda: render_content(page, config, texts[page.article.lang]))
+
+    feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain, content)
     files: dict[str, bytes] = {}
     for feed in feeds:
         files[f"{feed.path}.atom"] = atom_bytes(feed)
@@ -291,11 +304,6 @@ def read_ledgers(root: Path, articles: tuple[Article, ...]) -> dict[str, Ledger 
             problems.append(exc)
     raise_all(problems)
     return found
-
-
-def _editorial(articles: tuple[Article, ...], ledgers: dict[str, Ledger | None], flagged: Collection[str]) -> set[str]:
-    """Articles whose pending change is editorial: their translations stay valid."""
-    return {a.id for a in articles if versions.pending_kind(a, ledgers[a.id], a.id in flagged) == "editorial"}
 
 
 def _new_versions(old: dict[str, Ledger | None], new: dict[str, Ledger]) -> tuple[str, ...]:

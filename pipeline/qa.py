@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
+from pipeline.memo import Memo
 from pipeline.model import Finding
 from pipeline.pofile import Entry
 from pipeline.tracking import Translation
@@ -22,16 +23,20 @@ _MARKUP = ("**", "*", "`", "[", "](")
 _LONG = 40  # a translation identical to a source this long was probably not translated
 
 
-def check_translations(translations: Iterable[Translation]) -> list[Finding]:
+def check_translations(translations: Iterable[Translation], memo: Memo | None = None) -> list[Finding]:
     """Every finding for every confirmed translation, in file and line order."""
-    findings = [
+    memo = memo or Memo(None, "qa")
+    findings = [f for t in translations for f in memo.cached(t.data, t.path, lambda t=t: _check(t))]
+    return sorted(findings, key=lambda f: (f.path, f.line, f.kind))
+
+
+def _check(t: Translation) -> list[Finding]:
+    return [
         Finding(kind, t.path, entry.line, f"{_what(t.domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
-        for t in translations
         for entry in t.catalog.active()
         if entry.translated
         for kind, message in check_entry(entry)
     ]
-    return sorted(findings, key=lambda f: (f.path, f.line, f.kind))
 
 
 def _what(domain: str) -> str:

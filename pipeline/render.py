@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import pickle
 import re
 import textwrap
 from collections import defaultdict
@@ -24,6 +25,7 @@ from markupsafe import Markup, escape
 
 from pipeline.config import SiteConfig
 from pipeline.errors import TranslationMissing
+from pipeline.memo import Memo
 from pipeline.model import Figure, Heading, ListBlock, Page, Paragraph, ReviewDate, Table
 from pipeline.newsletter import NEW, TRANSLATED, UPDATED, Issue, NewsItem
 
@@ -66,18 +68,32 @@ class SiteText:
         return self.gettext(singular if n == 1 else plural)
 
 
-def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText]) -> dict[str, bytes]:
-    """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``."""
+def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText],
+                memo: Memo | None = None) -> dict[str, bytes]:
+    """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``.
+
+    With a ``memo``, an article's pages are rendered again only when something they show changed.
+    """
     languages = [lang for lang in config.languages if lang in texts]
     by_article: dict[str, dict[str, Page]] = defaultdict(dict)
     for page in pages:
         by_article[page.article.id][page.article.lang] = page
+    memo = memo or Memo(None, "pages")
+    words = {lang: pickle.dumps((sorted((text.messages or {}).items()), config)) for lang, text in texts.items()}
     files: dict[str, bytes] = {}
     for page in pages:
         versions = by_article[page.article.id]
-        files[page.path] = _article_page(page, versions, config, texts[page.article.lang])
-        if config.version_history:
-            files[_history_path(page)] = _history_page(page, versions, config, texts[page.article.lang])
+        text = texts[page.article.lang]
+        inputs = pickle.dumps((page, sorted((l, p.path) for l, p in versions.items()), words[page.article.lang]))
+
+        def render(page: Page = page, versions: Mapping[str, Page] = versions, text: SiteText = text) -> tuple:
+            history = _history_page(page, versions, config, text) if config.version_history else None
+            return _article_page(page, versions, config, text), history
+
+        html, history = memo.cached(inputs, "page", render)
+        files[page.path] = html
+        if history is not None:
+            files[_history_path(page)] = history
     for lang in languages:
         own = [p for p in pages if p.article.lang == lang]
         files[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])

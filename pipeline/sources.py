@@ -17,6 +17,7 @@ from pipeline.cleantext import check_control
 from pipeline.config import SiteConfig
 from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
+from pipeline.memo import Memo
 from pipeline.parallel import map_ordered
 
 SOURCES = "sources"
@@ -40,12 +41,20 @@ class _Field:
 
 def read_sources(root: Path, config: SiteConfig) -> tuple[Article, ...]:
     """Every article below ``root/sources``, sorted by id; all problems raised together."""
-    jobs = [(path.relative_to(root).as_posix(), path.read_bytes(), config, root)
-            for path in sorted((root / SOURCES).glob("*.md"))]
+    memo = Memo(root, "sources")
+    context = repr(config)
+    jobs = [(path.relative_to(root).as_posix(), path.read_bytes(), config) for path in sorted((root / SOURCES).glob("*.md"))]
+    keys = [memo.key(data, rel + context) for rel, data, _ in jobs]
+    known = [memo.get(key) for key in keys]
+    fresh = iter(map_ordered(_read_one, [job for job, hit in zip(jobs, known) if hit is None]))
     problems: list[PipelineError] = []
     articles: list[Article] = []
-    for result in map_ordered(_read_one, jobs):
+    for key, hit in zip(keys, known):
+        result = hit if hit is not None else next(fresh)
         if isinstance(result, Article):
+            if hit is None:
+                memo.put(key, result)
+            problems.extend(_missing_images(result.origin.path, result.blocks, root))
             articles.append(result)
         else:
             problems.extend(result)
@@ -54,10 +63,10 @@ def read_sources(root: Path, config: SiteConfig) -> tuple[Article, ...]:
     return tuple(sorted(articles, key=lambda a: a.id))
 
 
-def _read_one(job: tuple[str, bytes, SiteConfig, Path]) -> Article | list[PipelineError]:
-    rel, data, config, root = job
+def _read_one(job: tuple[str, bytes, SiteConfig]) -> Article | list[PipelineError]:
+    rel, data, config = job
     try:
-        return read_article(rel, _decode(data, rel), config, root)
+        return read_article(rel, _decode(data, rel), config)
     except PipelineError as exc:
         return list(getattr(exc, "problems", (exc,)))
 

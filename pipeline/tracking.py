@@ -6,6 +6,7 @@ Publishing, ``status`` and ``check`` all decide from the same ``CatalogPlan``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from babel import Locale
 from pipeline import catalogs
 from pipeline.config import TEMPLATE_LANG, SiteConfig
 from pipeline.errors import CatalogError, PipelineError, raise_all
+from pipeline.memo import Memo
 from pipeline.model import Article, Finding, Progress, Segment
 from pipeline.pofile import PoFile
 from pipeline.published import PublishedTranslation, from_bytes, published_path
@@ -43,6 +45,7 @@ class Translation:
     catalog: PoFile  # the merged catalog
     existed: bool  # False when the ``.po`` file is yet to be created
     published: PublishedTranslation | None  # the last complete translation, if one was stored
+    data: bytes = b""  # the merged catalog as its file holds it
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,11 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
             shared = reuse[lang, unit.source_lang] if unit.domain != catalogs.SITE_DOMAIN else {}
             findings += _unknown_entries(path, old, entries, existing.get(catalogs.template_path(unit.domain)))
             catalog = catalogs.merge(old, header_po, entries, shared, editorial=unit.domain in editorial)
-            _note(root, path, catalogs.serialize(catalog), changed)
+            data = catalogs.serialize(catalog)
+            _note(root, path, data, changed)
             progress = catalogs.progress(catalog, (s.msgid for s in unit.segments))
             published = existing.get(published_path(lang, unit.domain))
-            translations.append(Translation(unit.domain, lang, path, progress, catalog, old is not None, published))
+            translations.append(Translation(unit.domain, lang, path, progress, catalog, old is not None, published, data))
     return CatalogPlan(tuple(translations), changed, tuple(findings))
 
 
@@ -138,8 +142,10 @@ def _read_all(root: Path, units: list[Unit], config: SiteConfig, problems: list[
             except FileNotFoundError:
                 continue
     found: dict[str, object] = {}
+    memo = Memo(root, "catalogs")
     # One process: a parsed catalog costs about as much to pickle back from a worker as to parse.
-    for (path, _, _), result in zip(jobs, map(_parse_one, jobs)):
+    for path, data, lang in jobs:
+        result = memo.cached(data, f"{path}:{lang}", functools.partial(_parse_one, (path, data, lang)))
         if isinstance(result, PipelineError):
             problems.append(result)
         else:

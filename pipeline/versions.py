@@ -24,10 +24,11 @@ def ledger_path(article_id: str) -> str:
     return f"{LEDGERS}/{article_id}.toml"
 
 
-def record_version(article: Article, ledger: Ledger | None, today: dt.date, editorial: bool = False) -> Ledger:
+def record_version(article: Article, ledger: Ledger | None, today: dt.date, editorial: bool = False,
+                   mark: str | None = None) -> Ledger:
     """The ledger with the article's current content recorded; unchanged content adds nothing."""
     _check_dates(article, today)
-    mark = fingerprint(article)
+    mark = mark or fingerprint(article)
     if ledger is None:
         first = Version(1, article.updated or article.created, mark, "substantive", article.change_note)
         return Ledger(article.id, (first,))
@@ -44,9 +45,10 @@ def record_version(article: Article, ledger: Ledger | None, today: dt.date, edit
     return replace(ledger, versions=ledger.versions + (version,))
 
 
-def pending_kind(article: Article, ledger: Ledger | None, editorial: bool = False) -> str | None:
+def pending_kind(article: Article, ledger: Ledger | None, editorial: bool = False,
+                 mark: str | None = None) -> str | None:
     """What recording the article now would add: None, ``substantive`` or ``editorial``."""
-    if ledger is None or ledger.current.fingerprint == fingerprint(article):
+    if ledger is None or ledger.current.fingerprint == (mark or fingerprint(article)):
         return None
     return "editorial" if editorial or article.change == "editorial" else "substantive"
 

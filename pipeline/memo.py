@@ -1,0 +1,64 @@
+"""Results of pure functions of a file's bytes, kept between runs in ``.cache/memo/``.
+
+The key is a hash of the bytes, of what else the function reads, and of the pipeline's own
+code, so a changed file, setting or program never meets an old result. Safe to delete.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def code_version() -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".html", ".txt", ".css"):
+            h.update(path.read_bytes())
+    return h.digest()
+
+
+class Memo:
+    """One kind of result (parsed sources, parsed catalogs, ...), keyed by content."""
+
+    def __init__(self, root: Path | None, kind: str):
+        self.folder = root / ".cache" / "memo" / kind if root is not None else None
+
+    def key(self, data: bytes, context: str = "") -> str:
+        return hashlib.blake2b(code_version() + context.encode() + b"\0" + data, digest_size=20).hexdigest()
+
+    def get(self, key: str) -> object | None:
+        if self.folder is None:
+            return None
+        try:
+            return pickle.loads((self.folder / key[:2] / key).read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
+            return None
+
+    def put(self, key: str, value: object) -> None:
+        if self.folder is None:
+            return
+        folder = self.folder / key[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp")
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / key)
+
+    def cached(self, data: bytes, context: str, make: Callable[[], T]) -> T:
+        key = self.key(data, context)
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value  # type: ignore[return-value]
