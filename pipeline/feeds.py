@@ -79,7 +79,8 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
         newest = [p for _, p in dated]
         made: dict[str, FeedEntry] = {}  # each entry's content is rendered once, and only if a feed shows it
 
-        def entries(selection: list[Page]) -> list[FeedEntry]:
+        def entries(selection: list[Page], made: dict[str, FeedEntry] = made,
+                    names: dict[str, str] = names) -> list[FeedEntry]:
             for page in selection[: config.feed_size]:
                 if page.path not in made:
                     made[page.path] = _entry(page, ledgers[page.article.id], urls, zone, names, content)

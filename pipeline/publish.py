@@ -120,10 +120,8 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     ``strict``, warnings fail the build before anything is written.
     """
     with exclusive(root, "publish"):
-        report = _build(root, when, strict, editorial)[0]
-        day = (when or build_time(load_config(root))).date().isoformat()
-        summary, warnings = report_lines(report)
-        buildcache.remember(root, day, summary, warnings)
+        report, ready, _, _ = _build(root, when, strict, editorial)
+        buildcache.remember(root, ready.when.date().isoformat(), *report_lines(report))
     return report
 
 

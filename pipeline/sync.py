@@ -62,7 +62,7 @@ def read_manifest(root: Path) -> list[RemoteArticle]:
         article_id = entry.get("translation_of") or entry.get("id")
         if not (isinstance(url, str) and isinstance(lang, str) and isinstance(article_id, str)):
             raise ConfigError("each [[article]] needs url, lang and id (or translation_of)", MANIFEST,
-                              line_of(text, "url", "=") if not url else line_of(text, f'url = "{url}"', ""))
+                              line_of(text, f'url = "{url}"', "") if url else None)
         found.append(RemoteArticle(url, article_id, lang, "translation_of" in entry))
     return found
 
