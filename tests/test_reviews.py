@@ -38,7 +38,8 @@ def test_the_sample_site_shows_one_overdue_review_today():
     reviews = json.loads(result.stdout)["reviews"]
     if dt.date.today() <= dt.date(2025, 12, 31):
         pytest.skip("the sample's planned update (2025) is not overdue before 2026")
-    assert [(r["domain"], r["state"]) for r in reviews if r["state"] == OVERDUE] == [("3f8a2c71", OVERDUE)]
+    overdue = [r["domain"] for r in reviews if r["state"] == OVERDUE]
+    assert overdue[0] == "3f8a2c71"  # the most overdue first; later years add others
 
 
 def test_publish_warns_and_strict_fails(tiny_site):
