@@ -76,7 +76,7 @@ def ingest(root: Path, address: str, lang: str | None = None, article_id: str | 
         raise IngestError(f"{path} exists already; pass --force to replace it (the change becomes a new version)",
                           address)
     notes: list[str] = []
-    blocks, images = _pictures(page, article_id, limits, notes)
+    blocks, images = _pictures(page, article_id, limits, notes, fetched.url)
     article = _article(page, blocks, article_id, lang, title, config, today or dt.date.today(), path, notes)
     markdown, removed = CONTROL.subn("", to_markdown(article))
     if removed:
@@ -99,16 +99,23 @@ def _language(lang: str | None, page: ImportedPage, config: SiteConfig, address:
     return lang
 
 
-def _pictures(page: ImportedPage, article_id: str, limits: Limits,
-              notes: list[str]) -> tuple[tuple, dict[str, bytes]]:
-    """Figures pointing into sources/images/, with the pictures fetched (or noted as missing)."""
+def _pictures(page: ImportedPage, article_id: str, limits: Limits, notes: list[str],
+              address: str) -> tuple[tuple, dict[str, bytes]]:
+    """Figures pointing into sources/images/, with the pictures fetched (or noted as missing).
+
+    A remote page may only point at pictures on the web: never at a file on this computer.
+    """
     images: dict[str, bytes] = {}
     blocks = []
     number = 0
+    remote = address.startswith(("http://", "https://"))
     for block in page.blocks:
         if isinstance(block, Figure):
             number += 1
             name = f"images/{article_id}-{number}"
+            if block.src and remote and not block.src.startswith(("http://", "https://")):
+                raise IngestError(f"the page points at the picture {block.src!r}, which is not on the web; "
+                                  "a remote page may not read files here", address)
             if block.src:
                 data, suffix = fetch_image(block.src, limits)  # the reader resolved it against the page
                 images[name + suffix] = data

@@ -122,3 +122,14 @@ def test_alignment_pairs_by_kind_and_order():
     assert [(a.msgid, b.msgid, sure) for a, b, sure in pairs] == [
         ("Why?", "Warum?", True), ("Walk 30 minutes.", "30 Minuten gehen.", True), ("rest", "ausruhen", True)]
     assert unmatched == []
+
+
+def test_a_remote_page_cannot_make_ingest_read_a_local_file(tiny_site, httpserver):
+    httpserver.expect_request("/evil.html").respond_with_data(
+        "<html lang='en'><body><article><h1>T</h1><p>x</p><img src='file:///etc/hostname.png' alt='A'>"
+        "</article></body></html>", content_type="text/html")
+    before = tree(tiny_site)
+    with pytest.raises(IngestError, match="not on the web") as info:
+        ingest(tiny_site, httpserver.url_for("/evil.html"), article_id="evil-01", limits=FAST)
+    assert info.value.path == httpserver.url_for("/evil.html")
+    assert tree(tiny_site) == before
