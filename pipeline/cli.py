@@ -104,10 +104,11 @@ def _publish(args: argparse.Namespace) -> int:
             _print_lines(again + [line for line in rest if not line.startswith(("Updated ", "New version "))],
                          record["warnings"])
             return 0
+    from pipeline.progress import Progress
     from pipeline.publish import publish, report_lines
 
     started = time.perf_counter()
-    report = publish(args.root, strict=args.strict, editorial=args.editorial)
+    report = publish(args.root, strict=args.strict, editorial=args.editorial, progress=Progress(sys.stderr))
     _print_lines(*report_lines(report))
     print(f"Finished in {time.perf_counter() - started:.1f} s.")
     return 0

@@ -23,6 +23,7 @@ from pipeline.errors import ConfigError, PipelineError, Problems, raise_all
 from pipeline.files import replace_tree, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo
+from pipeline.progress import SILENT, Progress
 from pipeline.model import Article, Figure, Finding, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
 from pipeline.qa import check_translations
@@ -96,11 +97,14 @@ class Prepared:
     plan: CatalogPlan  # the catalogs, merged in memory
 
 
-def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = ()) -> Prepared:
+def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = (),
+            progress: Progress = SILENT) -> Prepared:
     """Read settings, sources, ledgers and catalogs, and bring them up to date in memory."""
     config = load_config(root)
     when = when or build_time(config)
+    progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")))
     sources = read_sources(root, config)
+    progress.step(f"read {len(sources)} articles")
     old_ledgers = read_ledgers(root, sources)
     marks = {a.id: fingerprint(a) for a in sources}
     ledgers = {a.id: versions.record_version(a, old_ledgers[a.id], when.date(), a.id in editorial, marks[a.id])
@@ -109,18 +113,19 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
     pending = {a.id for a in sources
                if versions.pending_kind(a, old_ledgers[a.id], a.id in editorial, marks[a.id]) == "editorial"}
     plan = plan_catalogs(root, articles, config, when, pending)
+    progress.step(f"brought {len(plan.translations)} catalogs up to date")
     return Prepared(config, when, articles, old_ledgers, ledgers, plan)
 
 
 def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
-            editorial: Collection[str] = ()) -> Report:
+            editorial: Collection[str] = (), progress: Progress = SILENT) -> Report:
     """Record versions, update the catalogs and build the site into ``root/output``.
 
     ``editorial`` names articles whose change is a correction that moves no date. With
     ``strict``, warnings fail the build before anything is written.
     """
     with exclusive(root, "publish"):
-        report, ready, _, _ = _build(root, when, strict, editorial)
+        report, ready, _, _ = _build(root, when, strict, editorial, progress)
         buildcache.remember(root, ready.when.date().isoformat(), *report_lines(report))
     return report
 
@@ -139,28 +144,33 @@ def report_lines(report: Report) -> tuple[list[str], list[str]]:
     return summary, [f"warning: {finding}" for finding in report.findings]
 
 
-def _build(root: Path, when: dt.datetime | None, strict: bool,
-           editorial: Collection[str]) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
-    ready = prepare(root, when, editorial)
+def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collection[str],
+           progress: Progress = SILENT) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
+    ready = prepare(root, when, editorial, progress)
     config, articles, today = ready.config, ready.articles, ready.when.date()
     reviews = due_reviews(articles, today, config.review_window_days)
     findings = list(ready.plan.findings) + check_translations(ready.plan.translations, Memo(root, "qa"))
     findings += review_findings(reviews)
+    progress.step("checked translations and reviews")
     if strict and findings:
         raise Problems(PipelineError(f"{f.kind}: {f.message}", f.path, f.line) for f in findings)
     texts, site_held = site_texts(ready.plan, config)
     overdue = {r.article.id for r in reviews if r.state == OVERDUE}
     chosen = choose_pages(articles, ready.plan, ready.ledgers, config, set(texts), today, overdue)
     files = render_site(chosen.pages, config, texts, Memo(root, "pages"))
+    progress.step(f"rendered {len(chosen.pages)} pages")
     files.update(_images(root, articles))
     feed_files = _feeds(chosen, config, texts, Memo(root, "content"))
     files.update(feed_files)
+    progress.step(f"wrote {sum(p.endswith(FEED_SUFFIXES) for p in feed_files)} feeds and the sitemap")
     changed = ready.plan.changed | chosen.stored | _ledger_files(root, articles, chosen.ledgers)
     changed_feeds = [config.base_url + path for path, data in sorted(feed_files.items())
                      if path.endswith(FEED_SUFFIXES) and _differs(root / OUTPUT / path, data)]
     for path, data in sorted(changed.items()):
         write_if_changed(root / path, data)
     written, removed = replace_tree(root / OUTPUT, files, keep=(NEWSLETTER + "/",))
+    progress.step("replaced output/")
+    progress.done()
     if config.websub_hub and changed_feeds:
         findings += websub.ping(config.websub_hub, changed_feeds)
     report = Report(
