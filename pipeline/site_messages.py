@@ -22,23 +22,24 @@ def site_segments(config: SiteConfig) -> tuple[Segment, ...]:
     found: list[Segment] = []
     folder = Path(str(TEMPLATES))
     for template in sorted([*folder.glob("*.html"), *folder.glob("*.txt")]):
-        with template.open("rb") as fileobj:
-            for line, message, comments, _context in extract(
-                babel_extract, fileobj, keywords=DEFAULT_KEYWORDS, comment_tags=("Translators:",), options=_OPTIONS
-            ):
-                if isinstance(message, str):
-                    kind = " ".join(c.removeprefix("Translators:").strip() for c in comments) or "page text"
-                    found.append(Segment(message, kind, Origin(f"{TEMPLATES_REL}/{template.name}", line)))
+        found += _extracted(template, f"{TEMPLATES_REL}/{template.name}", babel_extract, DEFAULT_KEYWORDS, _OPTIONS)
     # Words the renderer puts together in code (mail subjects, headings), marked by SiteText.plain.
     code = Path(str(resources.files("pipeline") / "render.py"))
-    with code.open("rb") as fileobj:
-        for line, message, comments, _context in extract("python", fileobj, keywords={"plain": None},
-                                                          comment_tags=("Translators:",)):
-            if isinstance(message, str):
-                kind = " ".join(c.removeprefix("Translators:").strip() for c in comments) or "page text"
-                found.append(Segment(message, kind, Origin("pipeline/render.py", line)))
+    found += _extracted(code, "pipeline/render.py", "python", {"plain": None}, {})
     for key, kind in (("title", "site title"), ("description", "site description")):
         found.append(Segment(getattr(config, key), kind, Origin(CONFIG_PATH, config.lines.get(key, 1))))
     for key, label in config.topics.items():
         found.append(Segment(label, f"topic name ({key})", Origin(CONFIG_PATH, config.lines.get(key, 1))))
     return tuple(found)
+
+
+def _extracted(path: Path, shown_as: str, method, keywords: dict, options: dict) -> list[Segment]:
+    """The messages Babel finds in one file; a "Translators:" comment tells what each one is."""
+    found = []
+    with path.open("rb") as fileobj:
+        for line, message, comments, _context in extract(method, fileobj, keywords=keywords,
+                                                          comment_tags=("Translators:",), options=options):
+            if isinstance(message, str):
+                kind = " ".join(c.removeprefix("Translators:").strip() for c in comments) or "page text"
+                found.append(Segment(message, kind, Origin(shown_as, line)))
+    return found
