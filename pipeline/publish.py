@@ -342,7 +342,7 @@ def site_texts(plan: CatalogPlan, config: SiteConfig) -> tuple[dict[str, SiteTex
             continue
         site = plan.find(catalogs.SITE_DOMAIN, lang)
         if site.progress.complete:
-            texts[lang] = SiteText(lang, catalogs.translations(site.catalog))
+            texts[lang] = SiteText(lang, site.messages)
         else:
             held.append(HeldBack(None, lang, f"{describe(site)}; the site's own words must be complete "
                                  f"before any {lang} page is published"))
@@ -378,7 +378,7 @@ def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Led
         return Page(article, path, history=ledger.versions), ledger
     translation = plan.find(article.id, lang)
     if translation.progress.complete:
-        localized = localize(article, catalogs.translations(translation.catalog), lang)
+        localized = localize(article, translation.messages, lang)
         record = PublishedTranslation(localized, ledger.current.number)
         if translation.published != record:
             stored[published_path(lang, article.id)] = to_bytes(record)

@@ -7,31 +7,36 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import pickle
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale
 
-from pipeline import catalogs
+from pipeline import catalogs, segment
 from pipeline.config import TEMPLATE_LANG, SiteConfig
 from pipeline.errors import CatalogError, PipelineError, raise_all
 from pipeline.memo import Memo
 from pipeline.model import Article, Finding, Progress, Segment
 from pipeline.pofile import PoFile
 from pipeline.published import PublishedTranslation, from_bytes, published_path
-from pipeline.segment import segments
 from pipeline.site_messages import site_segments
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One catalog domain: an article or the site, with its units."""
+    """One catalog domain: an article or the site."""
 
     domain: str  # article id, or ``site``
     source_lang: str  # the language its msgids are written in
-    segments: tuple[Segment, ...]  # its translatable units
     description: str  # first comment line of its catalog files
+    article: Article | None  # the article; None for the site
+    config: SiteConfig  # the site, whose templates hold the site's units
+
+    def segments(self) -> tuple[Segment, ...]:
+        """Its translatable units, in reading order."""
+        return segment.segments(self.article) if self.article is not None else site_segments(self.config)
 
 
 @dataclass(frozen=True)
@@ -42,10 +47,19 @@ class Translation:
     lang: str  # the target language
     path: str  # the ``.po`` file
     progress: Progress  # how much is translated
-    catalog: PoFile  # the merged catalog
+    messages: dict[str, str]  # the confirmed translations, msgid -> msgstr
     existed: bool  # False when the ``.po`` file is yet to be created
-    published: PublishedTranslation | None  # the last complete translation, if one was stored
-    data: bytes = b""  # the merged catalog as its file holds it
+    data: bytes  # the merged catalog as its file holds it
+    published_data: bytes | None = None  # the last complete translation as stored, if one was
+
+    # Parsed on demand: an unchanged catalog is mostly only counted, never read entry by entry.
+    @functools.cached_property
+    def catalog(self) -> PoFile:
+        return catalogs.parse(self.path, self.data)
+
+    @functools.cached_property
+    def published(self) -> PublishedTranslation | None:
+        return from_bytes(published_path(self.lang, self.domain), self.published_data) if self.published_data else None
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,19 @@ class CatalogPlan:
     findings: tuple[Finding, ...] = ()  # entries a translator added for text the source never had
 
     def find(self, domain: str, lang: str) -> Translation:
-        return next(t for t in self.translations if t.domain == domain and t.lang == lang)
+        return self._index[domain, lang]
+
+    @functools.cached_property
+    def _index(self) -> dict[tuple[str, str], Translation]:
+        return {(t.domain, t.lang): t for t in self.translations}
+
+
+@dataclass(frozen=True)
+class _Settled:
+    """A domain whose catalogs were already up to date: what planning it again would give."""
+
+    translations: tuple[Translation, ...]
+    findings: tuple[Finding, ...]
 
 
 def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig, when: dt.datetime,
@@ -66,35 +92,66 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
 
     Articles named in ``editorial`` carry a correction that keeps their translations valid:
     a changed unit keeps its translation without turning fuzzy.
+
+    A domain whose source and files are exactly as when its catalogs last came out unchanged
+    is taken from ``.cache/memo``: merging it again would give the same bytes. Only such settled
+    domains are kept, so no result depends on the time or on other articles' translations
+    (those only fill units that are new, and a settled catalog has none).
     """
-    units = _units(articles, config)
     problems: list[PipelineError] = _unknown_languages(root, config)
-    existing = _read_all(root, units, config, problems)
+    units = _units(articles, config)
+    memo = Memo(root, "plans")
+    context = repr(config)
+    files = {unit.domain: _files_of(root, unit, config) for unit in units}
+    keys = {unit.domain: memo.key(_key_data(root, unit, files[unit.domain], unit.domain in editorial), context)
+            for unit in units}
+    settled = {unit.domain: memo.get(keys[unit.domain]) for unit in units if unit.domain != catalogs.SITE_DOMAIN}
+    todo = [unit for unit in units if settled.get(unit.domain) is None]
+    existing = _read_all(root, todo, files, problems)
     raise_all(problems)
+    reuse = _reuse_indexes(units, settled, existing, config) if todo else {}
     translations: list[Translation] = []
     changed: dict[str, bytes] = {}
     findings: list[Finding] = []
-    reuse = {(lang, source): _reuse_index(existing, units, lang, source)
-             for lang in config.languages for source in config.languages if lang != source}
     for unit in units:
-        entries = catalogs.template_entries(unit.segments)
-        header = catalogs.template_header(unit.description, f"{config.title} {unit.domain}",
-                                          config.contact_email, unit.source_lang, when)
-        template = catalogs.update_template(existing.get(catalogs.template_path(unit.domain)), header, entries)
-        _note(root, catalogs.template_path(unit.domain), catalogs.serialize(template), changed)
-        for lang in _targets(unit, config):
-            path = catalogs.catalog_path(lang, unit.domain)
-            old = existing.get(path)
-            header_po = catalogs.catalog_header(template.header, f"{unit.description} ({_english(lang)})", lang, when)
-            shared = reuse[lang, unit.source_lang] if unit.domain != catalogs.SITE_DOMAIN else {}
-            findings += _unknown_entries(path, old, entries, existing.get(catalogs.template_path(unit.domain)))
-            catalog = catalogs.merge(old, header_po, entries, shared, editorial=unit.domain in editorial)
-            data = catalogs.serialize(catalog)
-            _note(root, path, data, changed)
-            progress = catalogs.progress(catalog, (s.msgid for s in unit.segments))
-            published = existing.get(published_path(lang, unit.domain))
-            translations.append(Translation(unit.domain, lang, path, progress, catalog, old is not None, published, data))
+        done = settled.get(unit.domain)
+        if done is None:
+            before = len(changed)
+            done = _plan_unit(unit, config, when, existing, reuse, unit.domain in editorial, files[unit.domain], changed)
+            if len(changed) == before and unit.domain != catalogs.SITE_DOMAIN:
+                memo.put(keys[unit.domain], done)
+        translations += done.translations
+        findings += done.findings
     return CatalogPlan(tuple(translations), changed, tuple(findings))
+
+
+def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapping[str, object],
+               reuse: Mapping[tuple[str, str], Mapping[str, catalogs.Reuse]], editorial: bool,
+               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> _Settled:
+    """One domain's template and catalogs merged; what differs from its files goes to ``changed``."""
+    segments = unit.segments()
+    entries = catalogs.template_entries(segments)
+    header = catalogs.template_header(unit.description, f"{config.title} {unit.domain}",
+                                      config.contact_email, unit.source_lang, when)
+    pot_path = catalogs.template_path(unit.domain)
+    old_template = existing.get(pot_path)
+    template = catalogs.update_template(old_template, header, entries)  # type: ignore[arg-type]
+    _note(pot_path, catalogs.serialize(template), files, changed)
+    translations: list[Translation] = []
+    findings: list[Finding] = []
+    for lang in _targets(unit, config):
+        path = catalogs.catalog_path(lang, unit.domain)
+        old = existing.get(path)
+        header_po = catalogs.catalog_header(template.header, f"{unit.description} ({_english(lang)})", lang, when)
+        shared = reuse.get((lang, unit.source_lang), {}) if unit.domain != catalogs.SITE_DOMAIN else {}
+        findings += _unknown_entries(path, old, entries, old_template)  # type: ignore[arg-type]
+        catalog = catalogs.merge(old, header_po, entries, shared, editorial=editorial)  # type: ignore[arg-type]
+        data = catalogs.serialize(catalog)
+        _note(path, data, files, changed)
+        progress = catalogs.progress(catalog, (s.msgid for s in segments))
+        translations.append(Translation(unit.domain, lang, path, progress, catalogs.translations(catalog),
+                                        old is not None, data, files[published_path(lang, unit.domain)]))
+    return _Settled(tuple(translations), tuple(findings))
 
 
 def _unknown_entries(path: str, old: PoFile | None, entries, old_template: object) -> list[Finding]:
@@ -118,39 +175,60 @@ def _unknown_languages(root: Path, config: SiteConfig) -> list[PipelineError]:
 
 
 def _units(articles: tuple[Article, ...], config: SiteConfig) -> list[Unit]:
-    site = Unit(catalogs.SITE_DOMAIN, TEMPLATE_LANG, site_segments(config),
-                f"Words of the page templates of {config.title}")
-    return [site] + [
-        Unit(a.id, a.source_lang, segments(a), f"Article {a.id}: {a.title.value}") for a in articles
-    ]
+    site = Unit(catalogs.SITE_DOMAIN, TEMPLATE_LANG, f"Words of the page templates of {config.title}", None, config)
+    return [site] + [Unit(a.id, a.source_lang, f"Article {a.id}: {a.title.value}", a, config) for a in articles]
 
 
 def _targets(unit: Unit, config: SiteConfig) -> list[str]:
     return [lang for lang in config.languages if lang != unit.source_lang]
 
 
-def _read_all(root: Path, units: list[Unit], config: SiteConfig, problems: list[PipelineError]) -> dict[str, object]:
-    """Every existing template, catalog and stored translation, keyed by path; problems collected."""
-    jobs = []
-    for unit in units:
-        wanted = [(catalogs.template_path(unit.domain), None)]
-        wanted += [(catalogs.catalog_path(lang, unit.domain), lang) for lang in _targets(unit, config)]
-        wanted += [(published_path(lang, unit.domain), "json") for lang in _targets(unit, config)]
-        for path, lang in wanted:
-            try:
-                jobs.append((path, (root / path).read_bytes(), lang))
-            except FileNotFoundError:
-                continue
+def _files_of(root: Path, unit: Unit, config: SiteConfig) -> dict[str, bytes | None]:
+    """The bytes of a domain's template, catalogs and stored translations; None where one is missing."""
+    paths = [catalogs.template_path(unit.domain)]
+    for lang in _targets(unit, config):
+        paths += [catalogs.catalog_path(lang, unit.domain), published_path(lang, unit.domain)]
+    return {path: _read(root / path) for path in paths}
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _key_data(root: Path, unit: Unit, files: Mapping[str, bytes | None], editorial: bool) -> bytes:
+    """Everything planning a domain reads, except the time and other domains (see ``plan_catalogs``)."""
+    if unit.article is None:
+        return b""  # the site's domain is planned every time
+    source = _read(root / unit.article.origin.path) or pickle.dumps(unit.article)
+    return pickle.dumps((unit.domain, source, editorial, sorted(files.items())))
+
+
+def _read_all(root: Path, units: list[Unit], files: Mapping[str, Mapping[str, bytes | None]],
+              problems: list[PipelineError]) -> dict[str, object]:
+    """The templates, catalogs and stored translations of ``units``, parsed and keyed by path."""
     found: dict[str, object] = {}
     memo = Memo(root, "catalogs")
     # One process: a parsed catalog costs about as much to pickle back from a worker as to parse.
-    for path, data, lang in jobs:
-        result = memo.cached(data, f"{path}:{lang}", functools.partial(_parse_one, (path, data, lang)))
-        if isinstance(result, PipelineError):
-            problems.append(result)
-        else:
-            found[path] = result
+    for unit in units:
+        for path, data in files[unit.domain].items():
+            if data is None:
+                continue
+            kind = "json" if path.endswith(".json") else _lang_of(path)
+            result = memo.cached(data, f"{path}:{kind}", functools.partial(_parse_one, (path, data, kind)))
+            if isinstance(result, PipelineError):
+                problems.append(result)
+            else:
+                found[path] = result
     return found
+
+
+def _lang_of(path: str) -> str | None:
+    """``locales/de/LC_MESSAGES/x.po`` -> ``de``; a template has no language."""
+    parts = path.split("/")
+    return parts[1] if path.endswith(".po") else None
 
 
 def _parse_one(job: tuple[str, bytes, str | None]) -> object:
@@ -161,26 +239,29 @@ def _parse_one(job: tuple[str, bytes, str | None]) -> object:
         return exc
 
 
-def _reuse_index(existing: Mapping[str, object], units: list[Unit], lang: str, source_lang: str) -> dict[str, catalogs.Reuse]:
-    """Confirmed translations into ``lang`` from all articles written in ``source_lang``."""
-    index: dict[str, catalogs.Reuse] = {}
+def _reuse_indexes(units: list[Unit], settled: Mapping[str, _Settled | None], existing: Mapping[str, object],
+                   config: SiteConfig) -> dict[tuple[str, str], dict[str, catalogs.Reuse]]:
+    """Per target and source language, the confirmed translations of all articles, first one wins."""
+    indexes: dict[tuple[str, str], dict[str, catalogs.Reuse]] = {}
     for unit in units:
-        if unit.domain == catalogs.SITE_DOMAIN or unit.source_lang != source_lang:
+        if unit.domain == catalogs.SITE_DOMAIN:
             continue
-        po = existing.get(catalogs.catalog_path(lang, unit.domain))
-        if isinstance(po, PoFile):
-            for msgid, msgstr in catalogs.translations(po).items():
+        done = settled.get(unit.domain)
+        for lang in _targets(unit, config):
+            if done is not None:
+                messages = next(t.messages for t in done.translations if t.lang == lang)
+            else:
+                po = existing.get(catalogs.catalog_path(lang, unit.domain))
+                messages = catalogs.translations(po) if isinstance(po, PoFile) else {}
+            index = indexes.setdefault((lang, unit.source_lang), {})
+            for msgid, msgstr in messages.items():
                 index.setdefault(msgid, catalogs.Reuse(msgstr, unit.domain))
-    return index
+    return indexes
 
 
-def _note(root: Path, path: str, data: bytes, changed: dict[str, bytes]) -> None:
-    try:
-        if (root / path).read_bytes() == data:
-            return
-    except FileNotFoundError:
-        pass
-    changed[path] = data
+def _note(path: str, data: bytes, files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> None:
+    if files.get(path) != data:
+        changed[path] = data
 
 
 def describe(translation: Translation) -> str:
