@@ -7,19 +7,20 @@ language may show, and only when all of that succeeded, the files.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import os
 import pickle
 import zoneinfo
-from collections.abc import Collection
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import buildcache, catalogs, versions, websub
-from pipeline.articlejson import fingerprint
 from pipeline.feedformats import atom_bytes, rss_bytes
 from pipeline.feeds import build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
-from pipeline.errors import ConfigError, PipelineError, Problems, raise_all
+from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
 from pipeline.files import replace_tree, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo
@@ -32,7 +33,7 @@ from pipeline.render import SiteText, render_content, render_newsletter, render_
 from pipeline.reviews import OVERDUE, due_reviews, review_findings
 from pipeline.segment import localize
 from pipeline.sitemap import robots, sitemap
-from pipeline.sources import SOURCES, read_sources
+from pipeline.sources import SOURCES, read_source_set
 from pipeline.tracking import CatalogPlan, describe, plan_catalogs
 
 OUTPUT = "output"
@@ -70,6 +71,7 @@ class Selection:
     held_back: tuple[HeldBack, ...]  # what was left out
     stored: dict[str, bytes]  # complete translations to keep, by path
     ledgers: dict[str, Ledger]  # ledgers with the translations' versions noted
+    keys: dict[str, str] = field(default_factory=dict)  # page path -> digest of the article it shows
 
 
 def build_time(config: SiteConfig, environ: dict[str, str] | None = None) -> dt.datetime:
@@ -92,6 +94,7 @@ class Prepared:
     config: SiteConfig  # the site settings
     when: dt.datetime  # the build time
     articles: tuple[Article, ...]  # the sources, with their visible dates from the ledger
+    digests: dict[str, str]  # article id -> digest of its source file, settings and program
     old_ledgers: dict[str, Ledger | None]  # the ledgers as committed
     ledgers: dict[str, Ledger]  # the ledgers with the current content recorded
     plan: CatalogPlan  # the catalogs, merged in memory
@@ -103,10 +106,10 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
     config = load_config(root)
     when = when or build_time(config)
     progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")))
-    sources = read_sources(root, config)
+    found = read_source_set(root, config)
+    sources, marks = found.articles, found.marks
     progress.step(f"read {len(sources)} articles")
     old_ledgers = read_ledgers(root, sources)
-    marks = {a.id: fingerprint(a) for a in sources}
     ledgers = {a.id: versions.record_version(a, old_ledgers[a.id], when.date(), a.id in editorial, marks[a.id])
                for a in sources}
     articles = tuple(versions.dated(a, ledgers[a.id]) for a in sources)
@@ -114,7 +117,7 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
                if versions.pending_kind(a, old_ledgers[a.id], a.id in editorial, marks[a.id]) == "editorial"}
     plan = plan_catalogs(root, articles, config, when, pending)
     progress.step(f"brought {len(plan.translations)} catalogs up to date")
-    return Prepared(config, when, articles, old_ledgers, ledgers, plan)
+    return Prepared(config, when, articles, found.digests, old_ledgers, ledgers, plan)
 
 
 def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
@@ -156,8 +159,9 @@ def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collec
         raise Problems(PipelineError(f"{f.kind}: {f.message}", f.path, f.line) for f in findings)
     texts, site_held = site_texts(ready.plan, config)
     overdue = {r.article.id for r in reviews if r.state == OVERDUE}
-    chosen = choose_pages(articles, ready.plan, ready.ledgers, config, set(texts), today, overdue)
-    files = render_site(chosen.pages, config, texts, Memo(root, "pages"))
+    chosen = choose_pages(articles, ready.plan, ready.ledgers, config, set(texts), today, overdue,
+                          ready.digests, Memo(root, "localized"))
+    files = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys)
     progress.step(f"rendered {len(chosen.pages)} pages")
     files.update(_images(root, articles))
     feed_files = _feeds(chosen, config, texts, Memo(root, "content"))
@@ -262,7 +266,8 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
     words = {lang: pickle.dumps((sorted((text.messages or {}).items()), config)) for lang, text in texts.items()}
 
     def content(page: Page) -> str:
-        inputs = pickle.dumps((page, words[page.article.lang]))
+        shown = (chosen.keys[page.path], page.path) if page.path in chosen.keys else page
+        inputs = pickle.dumps((shown, words[page.article.lang]))
         return memo.cached(inputs, "content", lambda: render_content(page, config, texts[page.article.lang]))
 
     feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain, content)
@@ -302,16 +307,26 @@ def read_ledgers(root: Path, articles: tuple[Article, ...]) -> dict[str, Ledger 
     """Each article's ledger, or None for an article published for the first time."""
     problems: list[PipelineError] = []
     found: dict[str, Ledger | None] = {}
+    memo = Memo(root, "ledgers")
     for article in articles:
         path = versions.ledger_path(article.id)
         try:
-            found[article.id] = versions.parse(path, (root / path).read_text(encoding="utf-8"), article.id)
+            data = (root / path).read_bytes()
+            found[article.id] = memo.cached(data, path, functools.partial(_parse_ledger, path, data, article.id))
         except FileNotFoundError:
             found[article.id] = None
         except PipelineError as exc:
             problems.append(exc)
     raise_all(problems)
     return found
+
+
+def _parse_ledger(path: str, data: bytes, article_id: str) -> Ledger:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LedgerError("not valid UTF-8; save the ledger as UTF-8", path, data[: exc.start].count(b"\n") + 1) from exc
+    return versions.parse(path, text, article_id)
 
 
 def _new_versions(old: dict[str, Ledger | None], new: dict[str, Ledger]) -> tuple[str, ...]:
@@ -350,47 +365,69 @@ def site_texts(plan: CatalogPlan, config: SiteConfig) -> tuple[dict[str, SiteTex
 
 
 def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict[str, Ledger], config: SiteConfig,
-                 languages: set[str], today: dt.date, overdue: set[str]) -> Selection:
+                 languages: set[str], today: dt.date, overdue: set[str], digests: Mapping[str, str] | None = None,
+                 memo: Memo | None = None) -> Selection:
     """Each article in its own language, and in every language it has a complete translation in.
 
     A complete translation is stored as it is published; when it later falls behind its
     original, the stored copy stays online (with a notice) until the translator catches up.
+    ``digests`` name each source's content, so that a translated page is localized once, and
+    so that later stages can key their work on what a page shows without looking at it.
     """
     pages: list[Page] = []
     held: list[HeldBack] = []
     stored: dict[str, bytes] = {}
+    keys: dict[str, str] = {}
     ledgers = dict(ledgers)
+    memo = memo or Memo(None, "localized")
     for article in articles:
+        source = digests[article.id] if digests else _digest(article)
         for lang in (l for l in config.languages if l in languages):
             path = f"{lang}/{article.slugs[lang]}.html"
-            page, ledger = _page(article, lang, path, plan, ledgers[article.id], today, stored, held)
+            chosen = _page(article, lang, path, plan, ledgers[article.id], today, stored, held, source, memo)
+            page, ledger, key = chosen
             if page is not None:
                 pages.append(replace(page, overdue=article.id in overdue))
+                keys[path] = key
                 ledger = versions.mint_entry_id(ledger, lang, config.tag_authority, article.created)
             ledgers[article.id] = ledger
-    return Selection(pages, tuple(held), stored, ledgers)
+    return Selection(pages, tuple(held), stored, ledgers, keys)
 
 
 def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Ledger, today: dt.date,
-          stored: dict[str, bytes], held: list[HeldBack]) -> tuple[Page | None, Ledger]:
-    """The page of ``article`` in ``lang``, if it may be published, and the ledger noting it."""
+          stored: dict[str, bytes], held: list[HeldBack], source: str,
+          memo: Memo) -> tuple[Page | None, Ledger, str]:
+    """The page of ``article`` in ``lang``, if it may be published, the ledger noting it, and a
+    digest of the article the page shows."""
     if lang == article.source_lang:
-        return Page(article, path, history=ledger.versions), ledger
+        return Page(article, path, history=ledger.versions), ledger, _digest(source, article.updated)
     translation = plan.find(article.id, lang)
     if translation.progress.complete:
-        localized = localize(article, translation.messages, lang)
-        record = PublishedTranslation(localized, ledger.current.number)
-        if translation.published != record:
-            stored[published_path(lang, article.id)] = to_bytes(record)
-        return Page(localized, path, history=ledger.versions), versions.record_translation(ledger, lang, today)
+        key = _digest(source, article.updated, lang, ledger.current.number, translation.data, translation.published_data)
+
+        def make() -> tuple[Article, bytes | None]:
+            localized = localize(article, translation.messages, lang)
+            record = PublishedTranslation(localized, ledger.current.number)
+            return localized, (to_bytes(record) if translation.published != record else None)
+
+        localized, changed = memo.cached(key.encode(), "localized", make)
+        if changed is not None:
+            stored[published_path(lang, article.id)] = changed
+        return (Page(localized, path, history=ledger.versions), versions.record_translation(ledger, lang, today),
+                _digest(key))
     if translation.published is not None:
         old = translation.published
         shown = replace(old.article, slugs=article.slugs)
         based_on = (shown.updated or shown.created) if versions.behind(ledger, old.source_version) else None
         history = tuple(v for v in ledger.versions if v.number <= old.source_version)
-        return Page(shown, path, based_on=based_on, history=history), ledger
+        return (Page(shown, path, based_on=based_on, history=history), ledger,
+                _digest(translation.published_data, sorted(article.slugs.items())))
     held.append(HeldBack(article, lang, describe(translation)))
-    return None, ledger
+    return None, ledger, ""
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.blake2b(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).hexdigest()
 
 
 def _images(root: Path, articles: tuple[Article, ...]) -> dict[str, bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import pickle
 import re
@@ -69,22 +70,25 @@ class SiteText:
 
 
 def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText],
-                memo: Memo | None = None) -> dict[str, bytes]:
+                memo: Memo | None = None, keys: Mapping[str, str] | None = None) -> dict[str, bytes]:
     """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``.
 
     With a ``memo``, an article's pages are rendered again only when something they show changed.
+    ``keys`` (page path -> digest of the article shown) spare looking at the whole article for that.
     """
     languages = [lang for lang in config.languages if lang in texts]
     by_article: dict[str, dict[str, Page]] = defaultdict(dict)
     for page in pages:
         by_article[page.article.id][page.article.lang] = page
     memo = memo or Memo(None, "pages")
-    words = {lang: pickle.dumps((sorted((text.messages or {}).items()), config)) for lang, text in texts.items()}
+    words = {lang: hashlib.blake2b(pickle.dumps((sorted((text.messages or {}).items()), config))).digest()
+             for lang, text in texts.items()}
     files: dict[str, bytes] = {}
     for page in pages:
         versions = by_article[page.article.id]
         text = texts[page.article.lang]
-        inputs = pickle.dumps((page, sorted((l, p.path) for l, p in versions.items()), words[page.article.lang]))
+        inputs = pickle.dumps((_identity(page, keys), sorted((l, p.path, _identity(p, keys)) for l, p in versions.items()),
+                               words[page.article.lang]))
 
         def render(page: Page = page, versions: Mapping[str, Page] = versions, text: SiteText = text) -> tuple:
             history = _history_page(page, versions, config, text) if config.version_history else None
@@ -100,6 +104,13 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     files["index.html"] = _root_page(languages, config, texts)
     files["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
     return files
+
+
+def _identity(page: Page, keys: Mapping[str, str] | None) -> object:
+    """What tells a page from another: its fields, with the article named by its digest where known."""
+    if keys is None or page.path not in keys:
+        return page
+    return keys[page.path], page.path, page.based_on, page.history, page.overdue
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from pipeline.articlejson import fingerprint
 from pipeline.body import normalize, parse_body
 from pipeline.cleantext import check_control
 from pipeline.config import SiteConfig
@@ -39,8 +40,22 @@ class _Field:
     node: yaml.Node
 
 
+@dataclass(frozen=True)
+class SourceSet:
+    """The articles, with what later stages key their own work on."""
+
+    articles: tuple[Article, ...]  # sorted by id
+    marks: dict[str, str]  # id -> fingerprint of the text a reader reads (see ``articlejson.fingerprint``)
+    digests: dict[str, str]  # id -> hash of the file, the settings and the program: it names the parse
+
+
 def read_sources(root: Path, config: SiteConfig) -> tuple[Article, ...]:
     """Every article below ``root/sources``, sorted by id; all problems raised together."""
+    return read_source_set(root, config).articles
+
+
+def read_source_set(root: Path, config: SiteConfig) -> SourceSet:
+    """Every article below ``root/sources`` with its fingerprint and digest; problems raised together."""
     memo = Memo(root, "sources")
     context = repr(config)
     jobs = [(path.relative_to(root).as_posix(), path.read_bytes(), config) for path in sorted((root / SOURCES).glob("*.md"))]
@@ -48,25 +63,29 @@ def read_sources(root: Path, config: SiteConfig) -> tuple[Article, ...]:
     known = [memo.get(key) for key in keys]
     fresh = iter(map_ordered(_read_one, [job for job, hit in zip(jobs, known) if hit is None]))
     problems: list[PipelineError] = []
-    articles: list[Article] = []
+    found: list[tuple[Article, str, str]] = []
     for key, hit in zip(keys, known):
         result = hit if hit is not None else next(fresh)
-        if isinstance(result, Article):
+        if isinstance(result, tuple):
             if hit is None:
                 memo.put(key, result)
-            problems.extend(_missing_images(result.origin.path, result.blocks, root))
-            articles.append(result)
+            article, mark = result
+            problems.extend(_missing_images(article.origin.path, article.blocks, root))
+            found.append((article, mark, key))
         else:
             problems.extend(result)
+    articles = tuple(a for a, _, _ in found)
     problems.extend(_duplicates(articles, config))
     raise_all(problems)
-    return tuple(sorted(articles, key=lambda a: a.id))
+    found.sort(key=lambda item: item[0].id)
+    return SourceSet(tuple(a for a, _, _ in found), {a.id: m for a, m, _ in found}, {a.id: k for a, _, k in found})
 
 
-def _read_one(job: tuple[str, bytes, SiteConfig]) -> Article | list[PipelineError]:
+def _read_one(job: tuple[str, bytes, SiteConfig]) -> tuple[Article, str] | list[PipelineError]:
     rel, data, config = job
     try:
-        return read_article(rel, _decode(data, rel), config)
+        article = read_article(rel, _decode(data, rel), config)
+        return article, fingerprint(article)
     except PipelineError as exc:
         return list(getattr(exc, "problems", (exc,)))
 
