@@ -45,31 +45,37 @@ def digest(root: Path, day: str, known: dict[str, list] | None = None) -> tuple[
     table: dict[str, list] = {}
     h = hashlib.blake2b(day.encode(), digest_size=20)
     for folder in (*(root / name for name in _INPUTS), _PACKAGE):
-        for path in sorted(_files(folder)):
-            name = str(path.relative_to(folder.parent))
-            if path.is_dir():
+        prefix = folder.name + "/"
+        for rel, entry in sorted(_files(str(folder)).items()):
+            name = prefix + rel
+            if entry is None:
                 h.update(f"{name}/\0".encode())
                 continue
-            size, mtime = _stat(path)
+            info = entry.stat()
+            size, mtime = info.st_size, info.st_mtime_ns
             old = known.get(name)
-            content = old[2] if old and old[:2] == [size, mtime] else hashlib.blake2b(path.read_bytes()).hexdigest()
+            content = old[2] if old and old[:2] == [size, mtime] else hashlib.blake2b(Path(entry.path).read_bytes()).hexdigest()
             table[name] = [size, mtime, content]
             h.update(f"{name}\0{content}\0".encode())
     return h.hexdigest(), table
 
 
-def _files(folder: Path) -> list[Path]:
-    found: list[Path] = []
-    if not folder.is_dir():
+def _files(folder: str, prefix: str = "") -> dict[str, os.DirEntry | None]:
+    """Files below ``folder`` by relative path; folders too (as None): an empty one can matter,
+    such as the catalog folder of a new language."""
+    found: dict[str, os.DirEntry | None] = {}
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
         return found
-    for entry in os.scandir(folder):
+    for entry in entries:
         if entry.name.startswith(".") or entry.name == "__pycache__":
             continue
         if entry.is_dir(follow_symlinks=False):
-            found.append(Path(entry.path))  # an empty folder can matter (a catalog folder for a new language)
-            found += _files(Path(entry.path))
+            found[prefix + entry.name] = None
+            found.update(_files(entry.path, prefix + entry.name + "/"))
         elif entry.is_file(follow_symlinks=False):
-            found.append(Path(entry.path))
+            found[prefix + entry.name] = entry
     return found
 
 
@@ -87,7 +93,7 @@ def remembered(root: Path, day: str) -> dict | None:
 def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> None:
     """Note what this publish read and wrote, for the next one to compare with."""
     output = root / "output"
-    stats = {p.relative_to(output).as_posix(): _stat(p) for p in sorted(_files(output)) if p.is_file()} if output.is_dir() else {}
+    stats = _output_stats(output)
     try:
         known = json.loads((root / CACHE).read_text(encoding="utf-8")).get("inputs")
     except (OSError, ValueError):
@@ -105,13 +111,14 @@ def forget(root: Path) -> None:
     (root / CACHE).unlink(missing_ok=True)
 
 
-def _stat(path: Path) -> list[int]:
-    info = path.stat()
-    return [info.st_size, info.st_mtime_ns]
+def _output_stats(output: Path) -> dict[str, list[int]]:
+    stats = {}
+    for rel, entry in sorted(_files(str(output)).items()):
+        if entry is not None:
+            info = entry.stat()
+            stats[rel] = [info.st_size, info.st_mtime_ns]
+    return stats
 
 
 def _intact(output: Path, expected: dict[str, list[int]]) -> bool:
-    present = {p.relative_to(output).as_posix() for p in _files(output) if p.is_file()} if output.is_dir() else set()
-    if present != set(expected):
-        return False
-    return all(_stat(output / name) == stat for name, stat in expected.items())
+    return _output_stats(output) == expected

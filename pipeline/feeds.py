@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -68,7 +69,9 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
                 gettext: Mapping[str, Callable[[str], str]], content: Callable[[Page], str]) -> list[Feed]:
     """Every feed of the site: one per language, and one per language and topic."""
     zone = zoneinfo.ZoneInfo(config.time_zone)
-    urls = {(p.article.id, p.article.lang): config.base_url + p.path for p in pages}
+    urls: dict[str, list[tuple[str, str]]] = defaultdict(list)  # article id -> (language, URL), by language
+    for page in sorted(pages, key=lambda p: p.article.lang):
+        urls[page.article.id].append((page.article.lang, config.base_url + page.path))
     feeds: list[Feed] = []
     for lang in (l for l in config.languages if l in gettext):
         text = gettext[lang]
@@ -105,7 +108,7 @@ def _feed(config: SiteConfig, lang: str, topic: str | None, title: str, entries:
     )
 
 
-def _entry(page: Page, ledger: Ledger, urls: Mapping[tuple[str, str], str], zone: zoneinfo.ZoneInfo,
+def _entry(page: Page, ledger: Ledger, urls: Mapping[str, list[tuple[str, str]]], zone: zoneinfo.ZoneInfo,
            names: Mapping[str, str], content: Callable[[Page], str]) -> FeedEntry:
     article, lang = page.article, page.article.lang
     published, updated = feed_dates(article, ledger, lang)
@@ -114,8 +117,8 @@ def _entry(page: Page, ledger: Ledger, urls: Mapping[tuple[str, str], str], zone
         raise ValueError(f"no entry id minted for {article.id} in {lang}")  # choose_pages mints them
     return FeedEntry(
         id=entry_id, lang=lang, title=article.title.value, summary=article.summary.value,
-        content_html=content(page), url=urls[(article.id, lang)],
-        alternates=tuple((l, u) for (i, l), u in sorted(urls.items()) if i == article.id and l != lang),
+        content_html=content(page), url=dict(urls[article.id])[lang],
+        alternates=tuple((l, u) for l, u in urls[article.id] if l != lang),
         published=_midnight(published, zone), updated=_midnight(updated, zone),
         topics=tuple((key, names[key]) for key in article.topics),
     )

@@ -43,16 +43,15 @@ def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = 
     """
     written = sum(write_if_changed(folder / rel, data) for rel, data in sorted(files.items()))
     removed = 0
-    if folder.is_dir():
-        for path in sorted(folder.rglob("*"), reverse=True):
-            rel = path.relative_to(folder).as_posix()
-            if keep and rel.startswith(keep):
-                continue
-            if path.is_file() and rel not in files:
-                path.unlink()
+    for current, dirs, names in os.walk(folder, topdown=False):
+        rel_folder = os.path.relpath(current, folder)
+        for name in names:
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+            if rel not in files and not (keep and rel.startswith(keep)):
+                os.unlink(os.path.join(current, name))
                 removed += 1
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+        if rel_folder != "." and not (keep and rel_folder.startswith(keep)) and not os.listdir(current):
+            os.rmdir(current)
     return written, removed
 
 
@@ -78,16 +77,15 @@ def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...]
 
 
 def _link_tree(source: Path, target: Path) -> None:
-    for path in sorted(source.rglob("*")):
-        copy = target / path.relative_to(source)
-        if path.is_dir():
-            copy.mkdir(parents=True, exist_ok=True)
-            continue
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, copy)
-        except OSError:
-            shutil.copy2(path, copy)
+    for folder, dirs, names in os.walk(source):
+        dirs.sort()
+        copy = os.path.join(target, os.path.relpath(folder, source))
+        os.makedirs(copy, exist_ok=True)
+        for name in sorted(names):
+            try:
+                os.link(os.path.join(folder, name), os.path.join(copy, name))
+            except OSError:
+                shutil.copy2(os.path.join(folder, name), os.path.join(copy, name))
 
 
 def _swap(staging: Path, folder: Path) -> None:

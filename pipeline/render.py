@@ -113,6 +113,12 @@ def _identity(page: Page, keys: Mapping[str, str] | None) -> object:
     return keys[page.path], page.path, page.based_on, page.history, page.overdue
 
 
+@functools.lru_cache(maxsize=4096)
+def _long_date(day: dt.date, lang: str) -> str:
+    # An index lists thousands of articles on a few hundred distinct days; Babel's formatting is the slow part.
+    return format_date(day, "long", locale=lang)
+
+
 @functools.cache
 def _environment() -> Environment:
     env = Environment(
@@ -156,7 +162,7 @@ def _article_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, 
             "lang": original.article.lang,
             "language": _language_name(original.article.lang, lang),
         },
-        based_on=page.based_on and format_date(page.based_on, "long", locale=lang),
+        based_on=page.based_on and _long_date(page.based_on, lang),
         dates=_dates(article.created, article.updated, article.next_review, lang),
         overdue=config.overdue_notice and page.overdue,
         history_href=config.version_history and _history_path(page).split("/", 1)[1],
@@ -188,7 +194,7 @@ def render_newsletter(issue: Issue, config: SiteConfig, text: SiteText, view_url
     """An issue as mail clients want it: tables 600 px wide, CSS inlined, absolute URLs."""
     lang = issue.lang
     title = text.plain(config.title)
-    date = format_date(issue.date, "long", locale=lang)
+    date = _long_date(issue.date, lang)
     headings = {NEW: text.plain("New articles"), UPDATED: text.plain("Updated articles"),
                 TRANSLATED: text.plain("Newly translated articles")}
     groups = [{"heading": headings[kind], "entries": [_news_entry(i, config, text) for i in issue.items if i.kind == kind]}
@@ -210,9 +216,9 @@ def render_newsletter(issue: Issue, config: SiteConfig, text: SiteText, view_url
 def _news_entry(item: NewsItem, config: SiteConfig, text: SiteText) -> dict[str, object]:
     article, lang = item.page.article, item.page.article.lang
     if article.updated:
-        dates = text.plain("Updated on %(date)s") % {"date": format_date(article.updated, "long", locale=lang)}
+        dates = text.plain("Updated on %(date)s") % {"date": _long_date(article.updated, lang)}
     else:
-        dates = text.plain("Created on %(date)s") % {"date": format_date(article.created, "long", locale=lang)}
+        dates = text.plain("Created on %(date)s") % {"date": _long_date(article.created, lang)}
     # Mail clients show no SVG, so only a raster picture goes into the mail.
     figure = next((b for b in article.blocks if isinstance(b, Figure) and not b.src.endswith(".svg")), None)
     return {
@@ -232,7 +238,7 @@ def render_newsletter_index(lang: str, issues: Sequence[dt.date], languages: Seq
         "newsletter_index.html", text,
         issues=[{"href": f"{d.isoformat()}.html",
                  "title": text.plain("%(site)s: news of %(date)s") % {"site": text.plain(config.title),
-                                                                      "date": format_date(d, "long", locale=lang)}}
+                                                                      "date": _long_date(d, lang)}}
                 for d in issues],
         root="../../",
         canonical=config.base_url + paths[lang],
@@ -255,7 +261,7 @@ def _history_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, 
     rows = [
         {
             "number": v.number,
-            "date": format_date(v.date, "long", locale=lang),
+            "date": _long_date(v.date, lang),
             "kind": "first" if v.number == 1 else v.kind,
             "note": v.note if not article.is_translation else None,
         }
@@ -303,8 +309,8 @@ def _index_page(lang: str, pages: Sequence[Page], languages: Sequence[str], conf
             "href": page.path.split("/", 1)[1],
             "title": page.article.title.value,
             "summary": page.article.summary.value,
-            "created": format_date(page.article.created, "long", locale=lang),
-            "updated": page.article.updated and format_date(page.article.updated, "long", locale=lang),
+            "created": _long_date(page.article.created, lang),
+            "updated": page.article.updated and _long_date(page.article.updated, lang),
         }
         for page in sorted(pages, key=lambda p: (-(p.article.updated or p.article.created).toordinal(), p.article.id))
     ]
@@ -352,8 +358,8 @@ def _switches(lang: str, paths: Mapping[str, str], config: SiteConfig) -> list[L
 
 def _dates(created: dt.date, updated: dt.date | None, review: ReviewDate, lang: str) -> dict[str, str | None]:
     return {
-        "created": format_date(created, "long", locale=lang),
-        "updated": updated and format_date(updated, "long", locale=lang),
+        "created": _long_date(created, lang),
+        "updated": updated and _long_date(updated, lang),
         "next_review": format_review(review, lang),
     }
 
@@ -364,7 +370,7 @@ def format_review(review: ReviewDate, lang: str) -> str:
         return str(review.year)
     if review.precision == "month":
         return format_skeleton("yMMMM", dt.date(review.year, review.month or 1, 1), locale=lang)
-    return format_date(review.last_day, "long", locale=lang)
+    return _long_date(review.last_day, lang)
 
 
 def _language_name(code: str, in_lang: str) -> str:
