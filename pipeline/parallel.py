@@ -3,6 +3,7 @@ deterministic. Small jobs stay in this process: starting workers costs more than
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -25,3 +26,30 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], threshold: int = THRES
     chunk = max(1, len(items) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, items, chunksize=chunk))
+
+
+_TASK: Callable[[int], object] | None = None  # what forked workers run; they inherit it with the memory
+
+
+def _run_task(index: int) -> object:
+    assert _TASK is not None
+    return _TASK(index)
+
+
+def map_forked(fn: Callable[[int], R], count: int, threshold: int = THRESHOLD) -> list[R]:
+    """``[fn(i) for i in range(count)]``, on forked workers when it pays off.
+
+    Forked workers inherit everything the parent built (articles, catalogs, templates), so
+    ``fn`` may be a closure over them: only indices go out and only results come back. Where
+    ``fork`` is not available, everything runs in this process.
+    """
+    global _TASK
+    workers = int(os.environ.get("PIPELINE_WORKERS", os.cpu_count() or 1))
+    if workers < 2 or count < threshold or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(i) for i in range(count)]
+    _TASK = fn
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_run_task, range(count), chunksize=max(1, count // (workers * 8))))
+    finally:
+        _TASK = None

@@ -27,7 +27,6 @@ from pipeline.memo import Memo
 from pipeline.progress import SILENT, Progress
 from pipeline.model import Article, Figure, Finding, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
-from pipeline.qa import check_translations
 from pipeline.newsletter import Issue, check_size, eml, pending, record
 from pipeline.render import SiteText, render_content, render_newsletter, render_newsletter_index, render_site
 from pipeline.reviews import OVERDUE, due_reviews, review_findings
@@ -152,7 +151,7 @@ def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collec
     ready = prepare(root, when, editorial, progress)
     config, articles, today = ready.config, ready.articles, ready.when.date()
     reviews = due_reviews(articles, today, config.review_window_days)
-    findings = list(ready.plan.findings) + check_translations(ready.plan.translations, Memo(root, "qa"))
+    findings = list(ready.plan.findings) + list(ready.plan.checked)
     findings += review_findings(reviews)
     progress.step("checked translations and reviews")
     if strict and findings:

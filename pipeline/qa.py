@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from pipeline.memo import Memo
 from pipeline.model import Finding
 from pipeline.pofile import Entry
-from pipeline.tracking import Translation
+
+if TYPE_CHECKING:  # planning checks each catalog as it goes, so tracking imports this module
+    from pipeline.tracking import Translation
 
 _NUMBER = re.compile(r"\d+(?:[.,\u202f\u00a0]\d+)*")
 _LINK = re.compile(r"\]\(([^)\s]+)")
@@ -23,14 +25,13 @@ _MARKUP = ("**", "*", "`", "[", "](")
 _LONG = 40  # a translation identical to a source this long was probably not translated
 
 
-def check_translations(translations: Iterable[Translation], memo: Memo | None = None) -> list[Finding]:
+def check_translations(translations: Iterable[Translation]) -> list[Finding]:
     """Every finding for every confirmed translation, in file and line order."""
-    memo = memo or Memo(None, "qa")
-    findings = [f for t in translations for f in memo.cached(t.data, t.path, lambda t=t: _check(t))]
-    return sorted(findings, key=lambda f: (f.path, f.line, f.kind))
+    return sorted((f for t in translations for f in check_translation(t)), key=lambda f: (f.path, f.line, f.kind))
 
 
-def _check(t: Translation) -> list[Finding]:
+def check_translation(t: Translation) -> list[Finding]:
+    """The findings for one catalog's confirmed translations."""
     return [
         Finding(kind, t.path, entry.line, f"{_what(t.domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
         for entry in t.catalog.active()

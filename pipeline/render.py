@@ -29,6 +29,7 @@ from pipeline.errors import TranslationMissing
 from pipeline.memo import Memo
 from pipeline.model import Figure, Heading, ListBlock, Page, Paragraph, ReviewDate, Table
 from pipeline.newsletter import NEW, TRANSLATED, UPDATED, Issue, NewsItem
+from pipeline.parallel import map_forked
 
 # Raw HTML off: a source or a translator's msgstr can never put markup of its own on a page.
 _INLINE = MarkdownIt("commonmark", {"html": False})
@@ -83,18 +84,26 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     memo = memo or Memo(None, "pages")
     words = {lang: hashlib.blake2b(pickle.dumps((sorted((text.messages or {}).items()), config))).digest()
              for lang, text in texts.items()}
+    keyed = [memo.key(pickle.dumps((_identity(page, keys),
+                                    sorted((l, p.path, _identity(p, keys)) for l, p in by_article[page.article.id].items()),
+                                    words[page.article.lang])), "page")
+             for page in pages]
+    found = [memo.get(key) for key in keyed]
+    missing = [i for i, hit in enumerate(found) if hit is None]
+
+    def render(index: int) -> tuple[bytes, bytes | None]:
+        page = pages[missing[index]]
+        versions, text = by_article[page.article.id], texts[page.article.lang]
+        history = _history_page(page, versions, config, text) if config.version_history else None
+        result = _article_page(page, versions, config, text), history
+        memo.put(keyed[missing[index]], result)
+        return result
+
+    # Workers inherit the pages; only the rendered bytes travel back.
+    for index, result in zip(missing, map_forked(render, len(missing))):
+        found[index] = result
     files: dict[str, bytes] = {}
-    for page in pages:
-        versions = by_article[page.article.id]
-        text = texts[page.article.lang]
-        inputs = pickle.dumps((_identity(page, keys), sorted((l, p.path, _identity(p, keys)) for l, p in versions.items()),
-                               words[page.article.lang]))
-
-        def render(page: Page = page, versions: Mapping[str, Page] = versions, text: SiteText = text) -> tuple:
-            history = _history_page(page, versions, config, text) if config.version_history else None
-            return _article_page(page, versions, config, text), history
-
-        html, history = memo.cached(inputs, "page", render)
+    for page, (html, history) in zip(pages, found):  # type: ignore[misc]
         files[page.path] = html
         if history is not None:
             files[_history_path(page)] = history

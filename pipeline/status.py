@@ -8,7 +8,6 @@ from pathlib import Path
 from pipeline.errors import PipelineError
 from pipeline.model import Ledger
 from pipeline.publish import prepare
-from pipeline.qa import check_translations
 from pipeline.reviews import due_reviews
 from pipeline.tracking import Translation, describe
 
@@ -137,5 +136,5 @@ def check(root: Path) -> list[str]:
     findings = [f"{path}: out of date with the sources; run 'make catalogs'" for path in sorted(plan.changed)]
     findings += [f"{describe(t)}: the site's own words must be complete"
                  for t in plan.translations if t.domain == "site" and not t.progress.complete]
-    findings += [str(f) for f in check_translations(plan.translations)]
+    findings += [str(f) for f in plan.checked]
     return findings

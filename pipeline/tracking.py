@@ -19,7 +19,9 @@ from pipeline.config import TEMPLATE_LANG, SiteConfig
 from pipeline.errors import CatalogError, PipelineError, raise_all
 from pipeline.memo import Memo
 from pipeline.model import Article, Finding, Progress, Segment
+from pipeline.parallel import map_forked
 from pipeline.pofile import PoFile
+from pipeline.qa import check_translation
 from pipeline.published import PublishedTranslation, from_bytes, published_path
 from pipeline.site_messages import site_segments
 
@@ -61,6 +63,10 @@ class Translation:
     def published(self) -> PublishedTranslation | None:
         return from_bytes(published_path(self.lang, self.domain), self.published_data) if self.published_data else None
 
+    def __getstate__(self) -> dict[str, object]:
+        # What was parsed on demand stays behind: it is rebuilt from the bytes when needed.
+        return {k: v for k, v in self.__dict__.items() if k not in ("catalog", "published")}
+
 
 @dataclass(frozen=True)
 class CatalogPlan:
@@ -69,6 +75,7 @@ class CatalogPlan:
     translations: tuple[Translation, ...]  # one per domain and target language
     changed: dict[str, bytes]  # path -> new content, only where the content changed
     findings: tuple[Finding, ...] = ()  # entries a translator added for text the source never had
+    checked: tuple[Finding, ...] = ()  # what translation QA found in the confirmed translations
 
     def find(self, domain: str, lang: str) -> Translation:
         return self._index[domain, lang]
@@ -79,11 +86,12 @@ class CatalogPlan:
 
 
 @dataclass(frozen=True)
-class _Settled:
-    """A domain whose catalogs were already up to date: what planning it again would give."""
+class _Planned:
+    """One domain planned: its translations, and what was found on the way."""
 
     translations: tuple[Translation, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # translations for text the source never had
+    checked: tuple[Finding, ...]  # translation QA
 
 
 def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig, when: dt.datetime,
@@ -93,10 +101,10 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     Articles named in ``editorial`` carry a correction that keeps their translations valid:
     a changed unit keeps its translation without turning fuzzy.
 
-    A domain whose source and files are exactly as when its catalogs last came out unchanged
-    is taken from ``.cache/memo``: merging it again would give the same bytes. Only such settled
-    domains are kept, so no result depends on the time or on other articles' translations
-    (those only fill units that are new, and a settled catalog has none).
+    A domain whose files come out of the merge unchanged is settled: merging it again would
+    give the same bytes, whatever the time and whatever other articles' translations (those
+    only fill units that are new, and a settled catalog has none). Settled domains are planned
+    on all cores and kept in ``.cache/memo``; the rest are merged here, with each other's help.
     """
     problems: list[PipelineError] = _unknown_languages(root, config)
     units = _units(articles, config)
@@ -105,29 +113,53 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     files = {unit.domain: _files_of(root, unit, config) for unit in units}
     keys = {unit.domain: memo.key(_key_data(root, unit, files[unit.domain], unit.domain in editorial), context)
             for unit in units}
-    settled = {unit.domain: memo.get(keys[unit.domain]) for unit in units if unit.domain != catalogs.SITE_DOMAIN}
-    todo = [unit for unit in units if settled.get(unit.domain) is None]
+    planned: dict[str, _Planned | None] = {unit.domain: memo.get(keys[unit.domain])
+                                           for unit in units if unit.domain != catalogs.SITE_DOMAIN}
+    fresh = [unit for unit in units if unit.domain in planned and planned[unit.domain] is None]
+
+    def settle(index: int) -> _Planned | list[PipelineError] | None:
+        unit = fresh[index]
+        found: list[PipelineError] = []
+        existing = _read_all(root, [unit], files, found)
+        if found:
+            return found
+        changed: dict[str, bytes] = {}
+        done = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain], changed)
+        if changed:
+            return None  # new units: merged below, where other articles' translations are known
+        memo.put(keys[unit.domain], done)
+        return done
+
+    broken: set[str] = set()
+    for unit, result in zip(fresh, map_forked(settle, len(fresh))):
+        if isinstance(result, list):
+            problems += result
+            broken.add(unit.domain)
+        else:
+            planned[unit.domain] = result
+    todo = [unit for unit in units if planned.get(unit.domain) is None and unit.domain not in broken]
     existing = _read_all(root, todo, files, problems)
     raise_all(problems)
-    reuse = _reuse_indexes(units, settled, existing, config) if todo else {}
+    articles_left = any(unit.domain != catalogs.SITE_DOMAIN for unit in todo)
+    reuse = _reuse_indexes(units, planned, existing, config) if articles_left else {}
     translations: list[Translation] = []
     changed: dict[str, bytes] = {}
     findings: list[Finding] = []
+    checked: list[Finding] = []
     for unit in units:
-        done = settled.get(unit.domain)
+        done = planned.get(unit.domain)
         if done is None:
-            before = len(changed)
             done = _plan_unit(unit, config, when, existing, reuse, unit.domain in editorial, files[unit.domain], changed)
-            if len(changed) == before and unit.domain != catalogs.SITE_DOMAIN:
-                memo.put(keys[unit.domain], done)
         translations += done.translations
         findings += done.findings
-    return CatalogPlan(tuple(translations), changed, tuple(findings))
+        checked += done.checked
+    return CatalogPlan(tuple(translations), changed, tuple(findings),
+                       tuple(sorted(checked, key=lambda f: (f.path, f.line, f.kind))))
 
 
 def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapping[str, object],
                reuse: Mapping[tuple[str, str], Mapping[str, catalogs.Reuse]], editorial: bool,
-               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> _Settled:
+               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> _Planned:
     """One domain's template and catalogs merged; what differs from its files goes to ``changed``."""
     segments = unit.segments()
     entries = catalogs.template_entries(segments)
@@ -139,6 +171,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
     _note(pot_path, catalogs.serialize(template), files, changed)
     translations: list[Translation] = []
     findings: list[Finding] = []
+    checked: list[Finding] = []
     for lang in _targets(unit, config):
         path = catalogs.catalog_path(lang, unit.domain)
         old = existing.get(path)
@@ -149,9 +182,13 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
         data = catalogs.serialize(catalog)
         _note(path, data, files, changed)
         progress = catalogs.progress(catalog, (s.msgid for s in segments))
-        translations.append(Translation(unit.domain, lang, path, progress, catalogs.translations(catalog),
-                                        old is not None, data, files[published_path(lang, unit.domain)]))
-    return _Settled(tuple(translations), tuple(findings))
+        translation = Translation(unit.domain, lang, path, progress, catalogs.translations(catalog),
+                                  old is not None, data, files[published_path(lang, unit.domain)])
+        if data == files[path]:
+            translation.__dict__["catalog"] = old  # the file as it is: its parse is the catalog, no need to parse again
+        translations.append(translation)
+        checked += check_translation(translation)
+    return _Planned(tuple(translations), tuple(findings), tuple(checked))
 
 
 def _unknown_entries(path: str, old: PoFile | None, entries, old_template: object) -> list[Finding]:
@@ -239,7 +276,7 @@ def _parse_one(job: tuple[str, bytes, str | None]) -> object:
         return exc
 
 
-def _reuse_indexes(units: list[Unit], settled: Mapping[str, _Settled | None], existing: Mapping[str, object],
+def _reuse_indexes(units: list[Unit], settled: Mapping[str, _Planned | None], existing: Mapping[str, object],
                    config: SiteConfig) -> dict[tuple[str, str], dict[str, catalogs.Reuse]]:
     """Per target and source language, the confirmed translations of all articles, first one wins."""
     indexes: dict[tuple[str, str], dict[str, catalogs.Reuse]] = {}
