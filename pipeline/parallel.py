@@ -14,13 +14,19 @@ R = TypeVar("R")
 THRESHOLD = 300  # items below which one process is faster
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], threshold: int = THRESHOLD) -> list[R]:
+def _settings(threshold: int | None) -> tuple[int, int]:
+    """Workers and threshold: PIPELINE_WORKERS=1 keeps everything in one process (for profiling),
+    PIPELINE_PARALLEL_THRESHOLD=1 spreads even tiny jobs (for tests of the parallel path)."""
+    workers = int(os.environ.get("PIPELINE_WORKERS", os.cpu_count() or 1))
+    return workers, threshold if threshold is not None else int(os.environ.get("PIPELINE_PARALLEL_THRESHOLD", THRESHOLD))
+
+
+def map_ordered(fn: Callable[[T], R], items: Sequence[T], threshold: int | None = None) -> list[R]:
     """``[fn(item) for item in items]``, on several processes when it pays off.
 
-    ``fn`` must be a module-level function and items and results picklable. Set
-    PIPELINE_WORKERS=1 to keep everything in one process (for profiling).
+    ``fn`` must be a module-level function and items and results picklable.
     """
-    workers = int(os.environ.get("PIPELINE_WORKERS", os.cpu_count() or 1))
+    workers, threshold = _settings(threshold)
     if workers < 2 or len(items) < threshold:
         return [fn(item) for item in items]
     chunk = max(1, len(items) // (workers * 8))
@@ -36,7 +42,7 @@ def _run_task(index: int) -> object:
     return _TASK(index)
 
 
-def map_forked(fn: Callable[[int], R], count: int, threshold: int = THRESHOLD) -> list[R]:
+def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None) -> list[R]:
     """``[fn(i) for i in range(count)]``, on forked workers when it pays off.
 
     Forked workers inherit everything the parent built (articles, catalogs, templates), so
@@ -44,7 +50,7 @@ def map_forked(fn: Callable[[int], R], count: int, threshold: int = THRESHOLD) -
     ``fork`` is not available, everything runs in this process.
     """
     global _TASK
-    workers = int(os.environ.get("PIPELINE_WORKERS", os.cpu_count() or 1))
+    workers, threshold = _settings(threshold)
     if workers < 2 or count < threshold or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(i) for i in range(count)]
     _TASK = fn

@@ -101,10 +101,11 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     Articles named in ``editorial`` carry a correction that keeps their translations valid:
     a changed unit keeps its translation without turning fuzzy.
 
-    A domain whose files come out of the merge unchanged is settled: merging it again would
-    give the same bytes, whatever the time and whatever other articles' translations (those
-    only fill units that are new, and a settled catalog has none). Settled domains are planned
-    on all cores and kept in ``.cache/memo``; the rest are merged here, with each other's help.
+    Each domain is first merged on its own, on all cores. Other articles' translations only
+    fill units that are new to a catalog, so a domain without such units is final as it is;
+    only the others are merged again here, once all catalogs are known. A domain whose files
+    come out unchanged is settled: merging it again would give the same bytes whatever the
+    time, so it is kept in ``.cache/memo`` and not merged at all next time.
     """
     problems: list[PipelineError] = _unknown_languages(root, config)
     units = _units(articles, config)
@@ -117,39 +118,43 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
                                            for unit in units if unit.domain != catalogs.SITE_DOMAIN}
     fresh = [unit for unit in units if unit.domain in planned and planned[unit.domain] is None]
 
-    def settle(index: int) -> _Planned | list[PipelineError] | None:
+    def alone(index: int) -> _Alone | list[PipelineError]:
         unit = fresh[index]
         found: list[PipelineError] = []
         existing = _read_all(root, [unit], files, found)
         if found:
             return found
         changed: dict[str, bytes] = {}
-        done = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain], changed)
-        if changed:
-            return None  # new units: merged below, where other articles' translations are known
-        memo.put(keys[unit.domain], done)
-        return done
+        done, final = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain], changed)
+        if not changed:
+            memo.put(keys[unit.domain], done)
+        before = {lang: _confirmed(existing.get(catalogs.catalog_path(lang, unit.domain))) for lang in _targets(unit, config)}
+        return _Alone(done, changed, final, before)
 
     broken: set[str] = set()
-    for unit, result in zip(fresh, map_forked(settle, len(fresh))):
+    changed: dict[str, bytes] = {}
+    before: dict[str, dict[str, dict[str, str]]] = {}  # domain -> language -> confirmed translations on disk
+    for unit, result in zip(fresh, map_forked(alone, len(fresh))):
         if isinstance(result, list):
             problems += result
             broken.add(unit.domain)
-        else:
-            planned[unit.domain] = result
+            continue
+        before[unit.domain] = result.before
+        if result.final:
+            planned[unit.domain] = result.planned
+            changed.update(result.changed)
     todo = [unit for unit in units if planned.get(unit.domain) is None and unit.domain not in broken]
     existing = _read_all(root, todo, files, problems)
     raise_all(problems)
     articles_left = any(unit.domain != catalogs.SITE_DOMAIN for unit in todo)
-    reuse = _reuse_indexes(units, planned, existing, config) if articles_left else {}
+    reuse = _reuse_indexes(units, planned, before, config) if articles_left else {}
     translations: list[Translation] = []
-    changed: dict[str, bytes] = {}
     findings: list[Finding] = []
     checked: list[Finding] = []
     for unit in units:
         done = planned.get(unit.domain)
         if done is None:
-            done = _plan_unit(unit, config, when, existing, reuse, unit.domain in editorial, files[unit.domain], changed)
+            done, _ = _plan_unit(unit, config, when, existing, reuse, unit.domain in editorial, files[unit.domain], changed)
         translations += done.translations
         findings += done.findings
         checked += done.checked
@@ -157,10 +162,28 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
                        tuple(sorted(checked, key=lambda f: (f.path, f.line, f.kind))))
 
 
+@dataclass(frozen=True)
+class _Alone:
+    """A domain merged without other articles' help."""
+
+    planned: _Planned  # the result
+    changed: dict[str, bytes]  # its files that would change
+    final: bool  # True when it has no new unit another article's translation could fill
+    before: dict[str, dict[str, str]]  # per language, the confirmed translations as its files hold them
+
+
+def _confirmed(po: object) -> dict[str, str]:
+    return catalogs.translations(po) if isinstance(po, PoFile) else {}
+
+
 def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapping[str, object],
                reuse: Mapping[tuple[str, str], Mapping[str, catalogs.Reuse]], editorial: bool,
-               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> _Planned:
-    """One domain's template and catalogs merged; what differs from its files goes to ``changed``."""
+               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> tuple[_Planned, bool]:
+    """One domain's template and catalogs merged; what differs from its files goes to ``changed``.
+
+    Also tells whether the result is final whatever ``reuse`` holds: no catalog got a unit its
+    file never had, so there was nothing to pre-fill from other articles.
+    """
     segments = unit.segments()
     entries = catalogs.template_entries(segments)
     header = catalogs.template_header(unit.description, f"{config.title} {unit.domain}",
@@ -172,6 +195,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
     translations: list[Translation] = []
     findings: list[Finding] = []
     checked: list[Finding] = []
+    final = True
     for lang in _targets(unit, config):
         path = catalogs.catalog_path(lang, unit.domain)
         old = existing.get(path)
@@ -179,6 +203,9 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
         shared = reuse.get((lang, unit.source_lang), {}) if unit.domain != catalogs.SITE_DOMAIN else {}
         findings += _unknown_entries(path, old, entries, old_template)  # type: ignore[arg-type]
         catalog = catalogs.merge(old, header_po, entries, shared, editorial=editorial)  # type: ignore[arg-type]
+        if unit.domain != catalogs.SITE_DOMAIN:
+            known = {e.msgid for e in old.entries} if isinstance(old, PoFile) else set()
+            final = final and all(e.msgstr or e.msgid in known for e in catalog.active())
         data = catalogs.serialize(catalog)
         _note(path, data, files, changed)
         progress = catalogs.progress(catalog, (s.msgid for s in segments))
@@ -188,7 +215,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
             translation.__dict__["catalog"] = old  # the file as it is: its parse is the catalog, no need to parse again
         translations.append(translation)
         checked += check_translation(translation)
-    return _Planned(tuple(translations), tuple(findings), tuple(checked))
+    return _Planned(tuple(translations), tuple(findings), tuple(checked)), final
 
 
 def _unknown_entries(path: str, old: PoFile | None, entries, old_template: object) -> list[Finding]:
@@ -276,20 +303,23 @@ def _parse_one(job: tuple[str, bytes, str | None]) -> object:
         return exc
 
 
-def _reuse_indexes(units: list[Unit], settled: Mapping[str, _Planned | None], existing: Mapping[str, object],
+def _reuse_indexes(units: list[Unit], planned: Mapping[str, _Planned | None],
+                   before: Mapping[str, Mapping[str, dict[str, str]]],
                    config: SiteConfig) -> dict[tuple[str, str], dict[str, catalogs.Reuse]]:
-    """Per target and source language, the confirmed translations of all articles, first one wins."""
+    """Per target and source language, the confirmed translations of all articles as their files
+    hold them; the first article (by id) wins."""
     indexes: dict[tuple[str, str], dict[str, catalogs.Reuse]] = {}
     for unit in units:
         if unit.domain == catalogs.SITE_DOMAIN:
             continue
-        done = settled.get(unit.domain)
+        done = planned.get(unit.domain)
         for lang in _targets(unit, config):
-            if done is not None:
+            if unit.domain in before:
+                messages = before[unit.domain][lang]
+            elif done is not None:  # settled: its files are as planned
                 messages = next(t.messages for t in done.translations if t.lang == lang)
             else:
-                po = existing.get(catalogs.catalog_path(lang, unit.domain))
-                messages = catalogs.translations(po) if isinstance(po, PoFile) else {}
+                continue  # a broken catalog: reported already
             index = indexes.setdefault((lang, unit.source_lang), {})
             for msgid, msgstr in messages.items():
                 index.setdefault(msgid, catalogs.Reuse(msgstr, unit.domain))

@@ -16,9 +16,9 @@ EPOCH = 1764000000  # 2025-11-24 16:00 UTC
 BUILD_TIME = dt.datetime.fromtimestamp(EPOCH, zoneinfo.ZoneInfo("Europe/Berlin"))
 
 
-def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m pipeline --root ROOT ARGS`` in a fresh process."""
-    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
+def run_cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m pipeline --root ROOT ARGS`` in a fresh process; ``env`` adds to the environment."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "pipeline", "--root", str(root), *args],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,

@@ -80,22 +80,33 @@ EDITS = [
         .replace('msgid "A new one."\nmsgstr ""', 'msgid "A new one."\nmsgstr "Ein neuer."')
         .replace('msgid "Fresh text."\nmsgstr ""', 'msgid "Fresh text."\nmsgstr "Frischer Text."'))),
     ("editorial fix", lambda r: edit(r, "legs.md", "- with *rests*", "- with *rest*")),
+    ("add a known unit", lambda r: (r / "sources/more.md").write_text(
+        "---\nid: t-more-05\nlang: en\ntitle: More\nsummary: More of it.\ntopics: [water]\ncreated: 2024-01-01\n"
+        "next_review: 2030\nreferences: []\n---\n\n## How often should I exercise?\n\nEvery day.\n")),
 ]
+# Incremental builds spread even this tiny site over two forked workers; cold builds use one process.
+FORKED = {"PIPELINE_WORKERS": "2", "PIPELINE_PARALLEL_THRESHOLD": "1"}
+SERIAL = {"PIPELINE_WORKERS": "1"}
 
 
 def test_incremental_builds_match_cold_builds_after_a_series_of_edits(tiny_site, tmp_path):
-    """After each edit, publishing the site as it stands gives the bytes a cold build of it gives."""
-    assert run_cli(tiny_site, "publish").returncode == 0
+    """After each edit, publishing the site as it stands gives the bytes a cold build of it gives,
+    and the catalogs a cold build of the site as it was gives."""
+    assert run_cli(tiny_site, "publish", env=FORKED).returncode == 0
     for number, (name, apply) in enumerate(EDITS):
         apply(tiny_site)
-        extra = ["--editorial", "t-legs-01"] if name == "editorial fix" else []
-        result = run_cli(tiny_site, "publish", *extra)
-        assert result.returncode == 0, (name, result.stderr)
         cold = tmp_path / f"cold-{number}"
         shutil.copytree(tiny_site / "sources", cold / "sources")
         shutil.copytree(tiny_site / "locales", cold / "locales")
-        assert run_cli(cold, "publish").returncode == 0
+        extra = ["--editorial", "t-legs-01"] if name == "editorial fix" else []
+        result = run_cli(tiny_site, "publish", *extra, env=FORKED)
+        assert result.returncode == 0, (name, result.stderr)
+        assert run_cli(cold, "publish", *extra, env=SERIAL).returncode == 0
         assert tree(cold / "output") == tree(tiny_site / "output"), name
         assert tree(cold / "sources") == tree(tiny_site / "sources"), name
+        assert tree(cold / "locales") == tree(tiny_site / "locales"), name
     assert (tiny_site / "output/de/wasser-trinken.html").is_file() and not (tiny_site / "output/de/wasser.html").exists()
     assert (tiny_site / "output/de/t-new-04.html").is_file() and not (tiny_site / "output/en/t-sleep-03.html").exists()
+    # The new article's heading was pre-filled from the catalog that already had it.
+    assert 'msgid "How often should I exercise?"\nmsgstr "Wie oft sollte ich mich bewegen?"' in (
+        tiny_site / "locales/de/LC_MESSAGES/t-more-05.po").read_text()
