@@ -4,7 +4,8 @@ Generates N articles per language in a temporary folder (most with complete cata
 partly translated), then times whole ``python -m pipeline`` runs: a cold publish, a no-op
 publish, a publish after one article changed, ``catalogs`` after 5 % of the units changed, and
 a newsletter. Prints a table (median of several runs, pages per second, peak memory of the
-process tree) and writes the figures as JSON for comparison between commits.
+process tree, shared pages counted once) and writes the figures as JSON for comparison between
+commits.
 """
 
 from __future__ import annotations
@@ -110,18 +111,32 @@ def run(root: Path, *args: str) -> tuple[float, int]:
 
 
 def _tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    """Memory of a process and all its descendants, from /proc (Linux).
+
+    Proportional set size where the kernel offers it: forked workers share the parent's pages
+    until they write to them, and plain RSS would count those pages once per worker.
+    """
     total, todo = 0, [pid]
     page = os.sysconf("SC_PAGE_SIZE")
     while todo:
         current = todo.pop()
         try:
-            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
+            total += _pss(current) or int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (OSError, IndexError, ValueError):
             continue
         todo += [int(c) for c in children]
     return total
+
+
+def _pss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def measure(per_language: int, repeat: int) -> dict[str, dict[str, float]]:

@@ -1,5 +1,5 @@
-"""Progress for long runs: on a terminal one line that keeps updating, elsewhere a plain line per
-stage. Short runs stay quiet."""
+"""Progress for long runs: on a terminal a bar that fills stage by stage, elsewhere a plain line
+per stage. Short runs stay quiet."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 from typing import TextIO
 
 LONG_RUN = 200  # articles from which a run reports its stages
+BAR = 20  # characters of the bar
 
 
 class Progress:
@@ -17,20 +18,30 @@ class Progress:
         self.active = False
         self.started = time.perf_counter()
         self.tty = bool(stream is not None and stream.isatty())
+        self.stages, self.done_stages = 0, 0
 
-    def start(self, articles: int) -> None:
+    def start(self, articles: int, stages: int = 0) -> None:
+        """A run over ``articles`` begins; ``stages`` steps will follow, if known."""
         self.active = self.stream is not None and articles >= self.minimum
         self.started = time.perf_counter()
+        self.stages, self.done_stages = stages, 0
 
     def step(self, what: str) -> None:
+        self.done_stages += 1
         if not self.active or self.stream is None:
             return
         line = f"[{time.perf_counter() - self.started:6.1f} s] {what}"
         if self.tty:
-            self.stream.write("\r\033[K" + line)
+            self.stream.write("\r\033[K" + self._bar() + line)
         else:
             self.stream.write(line + "\n")
         self.stream.flush()
+
+    def _bar(self) -> str:
+        if not self.stages:
+            return ""
+        filled = BAR * min(self.done_stages, self.stages) // self.stages
+        return f"{'#' * filled}{'.' * (BAR - filled)} {self.done_stages}/{self.stages} "
 
     def done(self) -> None:
         if self.active and self.tty and self.stream is not None:

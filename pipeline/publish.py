@@ -38,6 +38,7 @@ from pipeline.tracking import CatalogPlan, describe, plan_catalogs
 OUTPUT = "output"
 FEED_SUFFIXES = (".atom", ".rss", ".json")
 NEWSLETTER = "newsletter"  # below output/: written by the newsletter command, kept by publish
+PUBLISH_STAGES = 6  # the progress steps of a publish: read, catalogs, checks, pages, feeds, output
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
     """Read settings, sources, ledgers and catalogs, and bring them up to date in memory."""
     config = load_config(root)
     when = when or build_time(config)
-    progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")))
+    progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")), PUBLISH_STAGES)
     found = read_source_set(root, config)
     sources, marks = found.articles, found.marks
     progress.step(f"read {len(sources)} articles")
