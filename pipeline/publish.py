@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pipeline import buildcache, catalogs, versions, websub
+from pipeline import buildcache, catalogs, versions
 from pipeline.feedformats import atom_bytes, rss_bytes
 from pipeline.feeds import build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
@@ -176,6 +176,8 @@ def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collec
     progress.step("replaced output/")
     progress.done()
     if config.websub_hub and changed_feeds:
+        from pipeline import websub  # requests takes a fifth of the start-up; most sites name no hub
+
         findings += websub.ping(config.websub_hub, changed_feeds)
     report = Report(
         published={lang: sum(p.article.lang == lang for p in chosen.pages) for lang in config.languages},

@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import nh3
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from lxml import html
+from markupsafe import Markup
 
+from pipeline import render
 from pipeline.errors import TranslationMissing
 from pipeline.model import ReviewDate
 from pipeline.publish import publish
@@ -135,3 +140,19 @@ def test_build_time_does_not_show_on_pages(tiny_site):
     first = {p: p.read_bytes() for p in (tiny_site / "output").rglob("*") if p.is_file()}
     publish(tiny_site, BUILD_TIME + dt.timedelta(days=3))
     assert {p: p.read_bytes() for p in (tiny_site / "output").rglob("*") if p.is_file()} == first
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Zeit", "9", "ä", "中", " ", "  ", ",", ".", "?", "(", ")", "/", ";", ":", "-",
+                                  "*", "_", "[", "]", "<", ">", "&", '"', "'", "!", "\\", "\u00a0", "\n", "`", "#"]),
+                max_size=12).map("".join))
+@example("a*a*a")
+@example("Zeit\u00a0a")
+@example("Walk 20 minutes (or more) a day; rest/sleep well.")
+@example("a  a")
+def test_plain_sentences_skip_markdown_but_render_as_markdown_would(text):
+    """The shortcut for plain text gives exactly what Markdown and the sanitizer give."""
+    shortcut = render._markdown.__wrapped__(text)
+    full = Markup(nh3.clean(render._INLINE.renderInline(text), tags=render._ALLOWED_TAGS, attributes={"a": {"href"}},
+                            url_schemes={"http", "https", "mailto"}, link_rel=None))
+    assert shortcut == full
