@@ -10,7 +10,6 @@ import functools
 import hashlib
 import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +25,9 @@ def code_version() -> bytes:
         if path.is_file() and path.suffix in (".py", ".html", ".txt", ".css"):
             h.update(path.read_bytes())
     return h.digest()
+
+
+_MADE: set[Path] = set()  # folders this process created or found, so each put need not ask again
 
 
 class Memo:
@@ -49,10 +51,13 @@ class Memo:
         if self.folder is None:
             return
         folder = self.folder / key[:2]
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp")
-        with os.fdopen(fd, "wb") as out:
-            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        if folder not in _MADE:
+            folder.mkdir(parents=True, exist_ok=True)
+            _MADE.add(folder)
+        # Named after the process: forked workers write side by side, and a reader only ever
+        # sees a whole entry, moved into place in one step.
+        tmp = folder / f".tmp{os.getpid()}-{key}"
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, folder / key)
 
     def cached(self, data: bytes, context: str, make: Callable[[], T]) -> T:

@@ -121,7 +121,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     def alone(index: int) -> _Alone | list[PipelineError]:
         unit = fresh[index]
         found: list[PipelineError] = []
-        existing = _read_all(root, [unit], files, found)
+        existing = _read_all([unit], files, found)
         if found:
             return found
         changed: dict[str, bytes] = {}
@@ -144,7 +144,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
             planned[unit.domain] = result.planned
             changed.update(result.changed)
     todo = [unit for unit in units if planned.get(unit.domain) is None and unit.domain not in broken]
-    existing = _read_all(root, todo, files, problems)
+    existing = _read_all(todo, files, problems)
     raise_all(problems)
     articles_left = any(unit.domain != catalogs.SITE_DOMAIN for unit in todo)
     reuse = _reuse_indexes(units, planned, before, config) if articles_left else {}
@@ -270,18 +270,17 @@ def _key_data(root: Path, unit: Unit, files: Mapping[str, bytes | None], editori
     return pickle.dumps((unit.domain, source, editorial, sorted(files.items())))
 
 
-def _read_all(root: Path, units: list[Unit], files: Mapping[str, Mapping[str, bytes | None]],
+def _read_all(units: list[Unit], files: Mapping[str, Mapping[str, bytes | None]],
               problems: list[PipelineError]) -> dict[str, object]:
     """The templates, catalogs and stored translations of ``units``, parsed and keyed by path."""
     found: dict[str, object] = {}
-    memo = Memo(root, "catalogs")
-    # One process: a parsed catalog costs about as much to pickle back from a worker as to parse.
+    # Not memoized: a domain whose files are as before is settled and never parsed at all.
     for unit in units:
         for path, data in files[unit.domain].items():
             if data is None:
                 continue
             kind = "json" if path.endswith(".json") else _lang_of(path)
-            result = memo.cached(data, f"{path}:{kind}", functools.partial(_parse_one, (path, data, kind)))
+            result = _parse_one((path, data, kind))
             if isinstance(result, PipelineError):
                 problems.append(result)
             else:
