@@ -386,8 +386,7 @@ def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict
         source = digests[article.id] if digests else _digest(article)
         for lang in (l for l in config.languages if l in languages):
             path = f"{lang}/{article.slugs[lang]}.html"
-            chosen = _page(article, lang, path, plan, ledgers[article.id], today, stored, held, source, memo)
-            page, ledger, key = chosen
+            page, ledger, key = _page(article, lang, path, plan, ledgers[article.id], today, stored, held, source, memo)
             if page is not None:
                 pages.append(replace(page, overdue=article.id in overdue))
                 keys[path] = key
