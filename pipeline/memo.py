@@ -35,6 +35,7 @@ class Memo:
 
     def __init__(self, root: Path | None, kind: str):
         self.folder = root / ".cache" / "memo" / kind if root is not None else None
+        self._base = str(self.folder) if self.folder is not None else ""  # plain strings: a hit is read per article
 
     def key(self, data: bytes, context: str = "") -> str:
         return hashlib.blake2b(code_version() + context.encode() + b"\0" + data, digest_size=20).hexdigest()
@@ -43,7 +44,8 @@ class Memo:
         if self.folder is None:
             return None
         try:
-            return pickle.loads((self.folder / key[:2] / key).read_bytes())
+            with open(f"{self._base}/{key[:2]}/{key}", "rb") as entry:
+                return pickle.loads(entry.read())
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError):
             return None
 

@@ -6,6 +6,7 @@ Every problem is reported with ``sources/<file>.md:<line>``, all of a run at onc
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -58,7 +59,7 @@ def read_source_set(root: Path, config: SiteConfig) -> SourceSet:
     """Every article below ``root/sources`` with its fingerprint and digest; problems raised together."""
     memo = Memo(root, "sources")
     context = repr(config)
-    jobs = [(path.relative_to(root).as_posix(), path.read_bytes(), config) for path in sorted((root / SOURCES).glob("*.md"))]
+    jobs = [(f"{SOURCES}/{name}", _read_bytes(f"{root}/{SOURCES}/{name}"), config) for name in _markdown_files(root / SOURCES)]
     keys = [memo.key(data, rel + context) for rel, data, _ in jobs]
     known = [memo.get(key) for key in keys]
     fresh = iter(map_ordered(_read_one, [job for job, hit in zip(jobs, known) if hit is None]))
@@ -79,6 +80,20 @@ def read_source_set(root: Path, config: SiteConfig) -> SourceSet:
     raise_all(problems)
     found.sort(key=lambda item: item[0].id)
     return SourceSet(tuple(a for a, _, _ in found), {a.id: m for a, m, _ in found}, {a.id: k for a, _, k in found})
+
+
+def _markdown_files(folder: Path) -> list[str]:
+    """The names of the ``.md`` files in ``folder``, sorted; hidden ones (an editor's backup) left out."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if e.name.endswith(".md") and not e.name.startswith(".") and e.is_file())
+    except FileNotFoundError:
+        return []
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
 
 
 def _read_one(job: tuple[str, bytes, SiteConfig]) -> tuple[Article, str] | list[PipelineError]:

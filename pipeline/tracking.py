@@ -252,12 +252,14 @@ def _files_of(root: Path, unit: Unit, config: SiteConfig) -> dict[str, bytes | N
     paths = [catalogs.template_path(unit.domain)]
     for lang in _targets(unit, config):
         paths += [catalogs.catalog_path(lang, unit.domain), published_path(lang, unit.domain)]
-    return {path: _read(root / path) for path in paths}
+    base = str(root)  # plain strings: three files are read per article
+    return {path: _read(f"{base}/{path}") for path in paths}
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: str | Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as file:
+            return file.read()
     except FileNotFoundError:
         return None
 
