@@ -398,7 +398,7 @@ def _plain(markdown: str) -> str:
 
 _ALLOWED_TAGS = {"strong", "em", "a", "code", "br"}
 # Most units are plain sentences; for them Markdown and the sanitizer would return the text as it is.
-_PLAIN = re.compile(r"[^\W_]+(?:[ ,.?()/;]+[^\W_]+)*[.?)]?")
+_PLAIN = re.compile(r"[^\W_]+(?:[ ,.?()/;:'\"%!-]+[^\W_]+)*[.?)!%'\"]?")
 
 
 @functools.lru_cache(maxsize=65536)

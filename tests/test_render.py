@@ -150,6 +150,11 @@ def test_build_time_does_not_show_on_pages(tiny_site):
 @example("Zeit\u00a0a")
 @example("Walk 20 minutes (or more) a day; rest/sleep well.")
 @example("a  a")
+@example("a ")
+@example("Doe J. A study. Journal 2020; 12: 1-9.")
+@example("Don't stop: 50% of \"them\" walk!")
+@example("a*b")
+@example("x![y")
 def test_plain_sentences_skip_markdown_but_render_as_markdown_would(text):
     """The shortcut for plain text gives exactly what Markdown and the sanitizer give."""
     shortcut = render._markdown.__wrapped__(text)
