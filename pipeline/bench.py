@@ -4,7 +4,7 @@ Generates N articles per language in a temporary folder (most with complete cata
 partly translated), then times whole ``python -m pipeline`` runs: a cold publish, a no-op
 publish, a publish after one article changed, ``catalogs`` after 5 % of the units changed, and
 a newsletter. Prints a table (median of several runs, pages per second, peak memory of the
-process tree, shared pages counted once) and writes the figures as JSON for comparison between
+process tree, pages shared with forked workers counted once) and writes the figures as JSON for comparison between
 commits.
 """
 
@@ -111,32 +111,43 @@ def run(root: Path, *args: str) -> tuple[float, int]:
 
 
 def _tree_rss(pid: int) -> int:
-    """Memory of a process and all its descendants, from /proc (Linux).
+    """Memory of a process and all its descendants, from /proc (Linux), each page counted once.
 
-    Proportional set size where the kernel offers it: forked workers share the parent's pages
-    until they write to them, and plain RSS would count those pages once per worker.
+    Forked workers share the main process's pages until they write to them, so the main
+    process counts with its resident set and each descendant only with the pages it has of its
+    own. The main process is read from ``statm``, which costs it nothing; walking its page
+    tables (``smaps``) every few milliseconds would slow the very run being timed.
     """
-    total, todo = 0, [pid]
     page = os.sysconf("SC_PAGE_SIZE")
+    try:
+        total = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+    except (OSError, IndexError, ValueError):
+        return 0
+    todo = _children(pid)
     while todo:
         current = todo.pop()
-        try:
-            total += _pss(current) or int(Path(f"/proc/{current}/statm").read_text().split()[1]) * page
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except (OSError, IndexError, ValueError):
-            continue
-        todo += [int(c) for c in children]
+        total += _private(current)
+        todo += _children(current)
     return total
 
 
-def _pss(pid: int) -> int:
+def _children(pid: int) -> list[int]:
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _private(pid: int) -> int:
+    """The pages a process has to itself (written since the fork, or allocated), in bytes."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+        return sum(int(fields[name].split()[0]) for name in ("Private_Clean", "Private_Dirty")) * 1024
+    except (OSError, ValueError, KeyError, IndexError):
+        try:
+            return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            return 0
 
 
 def measure(per_language: int, repeat: int) -> dict[str, dict[str, float]]:
