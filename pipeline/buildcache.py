@@ -49,6 +49,7 @@ def digest(root: Path, day: str, known: dict[str, list] | None = None) -> tuple[
         for rel, entry in sorted(_files(str(folder)).items()):
             name = prefix + rel
             if entry is None:
+                table[name + "/"] = [0, 0, ""]  # a folder: an empty one can matter too
                 h.update(f"{name}/\0".encode())
                 continue
             info = entry.stat()
@@ -90,8 +91,29 @@ def remembered(root: Path, day: str) -> dict | None:
     return record if _intact(root / "output", record.get("output", {})) else None
 
 
-def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> None:
-    """Note what this publish read and wrote, for the next one to compare with."""
+def changed_inputs(root: Path, day: str) -> tuple[str, set[str]] | None:
+    """Since the last publish: the digest it recorded, and the input files changed, added or
+    removed. None when there is no usable record: none at all, another build date, or an
+    ``output/`` that someone changed since."""
+    try:
+        record = json.loads((root / CACHE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not day or record.get("day") != day or not isinstance(record.get("inputs"), dict):
+        return None
+    if not _intact(root / "output", record.get("output", {})):
+        return None
+    before, now = record["inputs"], digest(root, day, record["inputs"])[1]
+    return record["digest"], {name for name in before.keys() | now.keys() if _content(before, name) != _content(now, name)}
+
+
+def _content(table: dict[str, list], name: str) -> str | None:
+    entry = table.get(name)
+    return entry[2] if entry else None
+
+
+def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> str:
+    """Note what this publish read and wrote, for the next one to compare with; the digest noted."""
     output = root / "output"
     stats = _output_stats(output)
     try:
@@ -99,12 +121,13 @@ def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> N
     except (OSError, ValueError):
         known = None
     value, table = digest(root, day, known)
-    record = {"digest": value, "inputs": table, "output": stats, "summary": summary, "warnings": warnings}
+    record = {"day": day, "digest": value, "inputs": table, "output": stats, "summary": summary, "warnings": warnings}
     path = root / CACHE
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)
+    return value
 
 
 def forget(root: Path) -> None:

@@ -101,7 +101,7 @@ def _publish(args: argparse.Namespace) -> int:
         if record is not None:
             first, *rest = record["summary"]
             again = [first.split(" (")[0] + " (nothing changed since the last publish)."]
-            _print_lines(again + [line for line in rest if not line.startswith(("Updated ", "New version "))],
+            _print_lines(again + [line for line in rest if not line.startswith(("Updated ", "New version ", "Read again "))],
                          record["warnings"])
             return 0
     from pipeline.progress import Progress

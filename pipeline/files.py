@@ -6,7 +6,7 @@ import ctypes
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 
@@ -35,9 +35,11 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = ()) -> tuple[int, int]:
+def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = (),
+              kept: Collection[str] = ()) -> tuple[int, int]:
     """Make ``folder`` hold exactly ``files``: write what changed, remove what is gone, but leave
-    alone what lies below the ``keep`` prefixes (another command's output).
+    alone what lies below the ``keep`` prefixes (another command's output) and the files named
+    in ``kept`` (known to be as they should).
 
     Returns how many files were written and removed.
     """
@@ -47,7 +49,7 @@ def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = 
         rel_folder = os.path.relpath(current, folder)
         for name in names:
             rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            if rel not in files and not (keep and rel.startswith(keep)):
+            if rel not in files and rel not in kept and not (keep and rel.startswith(keep)):
                 os.unlink(os.path.join(current, name))
                 removed += 1
         if rel_folder != "." and not (keep and rel_folder.startswith(keep)) and not os.listdir(current):
@@ -55,7 +57,8 @@ def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = 
     return written, removed
 
 
-def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = ()) -> tuple[int, int]:
+def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = (),
+                 kept: Collection[str] = ()) -> tuple[int, int]:
     """Make ``folder`` hold exactly ``files`` in one step: a reader sees the old tree or the new one.
 
     The new tree is prepared beside the old one (unchanged files are hard links, so this is
@@ -66,7 +69,7 @@ def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...]
     shutil.rmtree(staging, ignore_errors=True)
     if folder.is_dir():
         _link_tree(folder, staging)
-    written, removed = sync_tree(staging, files, keep)
+    written, removed = sync_tree(staging, files, keep, kept)
     if folder.is_dir() and not written and not removed:
         shutil.rmtree(staging)
         return 0, 0

@@ -255,6 +255,15 @@ class Page:
 
 
 @dataclass(frozen=True)
+class HeldBack:
+    """A page that was not published, and why."""
+
+    article: Article | None  # the source article; None when a whole language is held back
+    lang: str  # the language it was held back in
+    reason: str  # for the editor, one line
+
+
+@dataclass(frozen=True)
 class Finding:
     """A warning about the input: reported, counted, and a failure with ``--strict``."""
 

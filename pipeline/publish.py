@@ -12,11 +12,12 @@ import hashlib
 import os
 import pickle
 import zoneinfo
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
-from pipeline import buildcache, catalogs, versions
+from pipeline import buildcache, catalogs, snapshot, versions
 from pipeline.feedformats import atom_bytes, rss_bytes
 from pipeline.feeds import build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
@@ -25,29 +26,23 @@ from pipeline.files import replace_tree, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo
 from pipeline.progress import SILENT, Progress
-from pipeline.model import Article, Figure, Finding, Ledger, Page
+from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
 from pipeline.newsletter import Issue, check_size, eml, pending, record
-from pipeline.render import SiteText, render_content, render_newsletter, render_newsletter_index, render_site
+from pipeline.render import (SiteText, page_files, render_content, render_newsletter, render_newsletter_index,
+                             render_site)
 from pipeline.reviews import OVERDUE, due_reviews, review_findings
 from pipeline.segment import localize
 from pipeline.sitemap import robots, sitemap
-from pipeline.sources import SOURCES, read_source_set
-from pipeline.tracking import CatalogPlan, describe, plan_catalogs
+from pipeline.snapshot import ArticleBuild
+from pipeline.sources import SOURCES, SourceSet, read_source_set
+from pipeline.tracking import CatalogPlan, describe, finding_order, plan_catalogs
 
+T = TypeVar("T")
 OUTPUT = "output"
 FEED_SUFFIXES = (".atom", ".rss", ".json")
 NEWSLETTER = "newsletter"  # below output/: written by the newsletter command, kept by publish
 PUBLISH_STAGES = 6  # the progress steps of a publish: read, catalogs, checks, pages, feeds, output
-
-
-@dataclass(frozen=True)
-class HeldBack:
-    """A page that was not published, and why."""
-
-    article: Article | None  # the source article; None when a whole language is held back
-    lang: str  # the language it was held back in
-    reason: str  # for the editor, one line
 
 
 @dataclass(frozen=True)
@@ -61,6 +56,7 @@ class Report:
     findings: tuple[Finding, ...]  # warnings: translation QA and reviews
     output_written: int  # files in ``output/`` written
     output_removed: int  # stale files removed from ``output/``
+    rebuilt: int | None = None  # articles read again when the others were taken from the last publish
 
 
 @dataclass(frozen=True)
@@ -98,6 +94,7 @@ class Prepared:
     old_ledgers: dict[str, Ledger | None]  # the ledgers as committed
     ledgers: dict[str, Ledger]  # the ledgers with the current content recorded
     plan: CatalogPlan  # the catalogs, merged in memory
+    carried: dict[str, ArticleBuild] = field(default_factory=dict)  # articles taken as the last build left them
 
 
 def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = (),
@@ -107,8 +104,37 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
     when = when or build_time(config)
     progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")), PUBLISH_STAGES)
     found = read_source_set(root, config)
+    progress.step(f"read {len(found.articles)} articles")
+    return _prepared(root, config, when, found, editorial, progress, {})
+
+
+def _prepare_changed(root: Path, when: dt.datetime | None, editorial: Collection[str],
+                     progress: Progress) -> Prepared | None:
+    """Like ``prepare``, but reading only the articles whose files changed since the last publish,
+    and taking the others from its snapshot; None when that cannot give what ``prepare`` would."""
+    config = load_config(root)
+    when = when or build_time(config)
+    since = buildcache.changed_inputs(root, when.date().isoformat())
+    last = snapshot.load(root, since[0]) if since else None
+    ids = last.changed_articles(since[1]) if last and since else None
+    if last is None or ids is None or not set(editorial) <= ids:
+        return None  # a change that concerns every page
+    carried = {i: built for i, built in last.articles.items() if i not in ids}
+    files = [last.articles[i].article.origin.path for i in sorted(ids)]
+    if not all(os.path.isfile(root / path) for path in files):
+        return None  # an article removed
+    progress.start(len(last.articles), PUBLISH_STAGES)
+    found = read_source_set(root, config, only=files, others=[built.article for built in carried.values()])
+    progress.step(f"read {len(found.articles)} changed articles")
+    if {a.id for a in found.articles} != ids:
+        return None  # an article got another id: its old pages and ledger need the full build's view
+    ready = _prepared(root, config, when, found, editorial, progress, carried)
+    return None if ready.plan.reused else ready  # new units: other articles' translations may fill them
+
+
+def _prepared(root: Path, config: SiteConfig, when: dt.datetime, found: SourceSet, editorial: Collection[str],
+              progress: Progress, carried: dict[str, ArticleBuild]) -> Prepared:
     sources, marks = found.articles, found.marks
-    progress.step(f"read {len(sources)} articles")
     old_ledgers = read_ledgers(root, sources)
     ledgers = {a.id: versions.record_version(a, old_ledgers[a.id], when.date(), a.id in editorial, marks[a.id])
                for a in sources}
@@ -117,7 +143,23 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
                if versions.pending_kind(a, old_ledgers[a.id], a.id in editorial, marks[a.id]) == "editorial"}
     plan = plan_catalogs(root, articles, config, when, pending)
     progress.step(f"brought {len(plan.translations)} catalogs up to date")
-    return Prepared(config, when, articles, found.digests, old_ledgers, ledgers, plan)
+    if carried:
+        old_ledgers.update((i, built.ledger) for i, built in carried.items())
+        ledgers.update((i, built.ledger) for i, built in carried.items())
+        articles = tuple(sorted((*articles, *(built.article for built in carried.values())), key=lambda a: a.id))
+        plan = _with_carried_findings(plan, articles, carried)
+    return Prepared(config, when, articles, found.digests, old_ledgers, ledgers, plan, carried)
+
+
+def _with_carried_findings(plan: CatalogPlan, articles: tuple[Article, ...],
+                           carried: dict[str, ArticleBuild]) -> CatalogPlan:
+    """The plan's warnings with those of the articles not planned again, in a full build's order."""
+    fresh = _grouped(plan.findings, snapshot.domain_of)
+    findings = fresh.pop(catalogs.SITE_DOMAIN, [])
+    for article in articles:
+        findings += carried[article.id].findings if article.id in carried else fresh.get(article.id, [])
+    checked = sorted((*plan.checked, *(f for built in carried.values() for f in built.checked)), key=finding_order)
+    return replace(plan, findings=tuple(findings), checked=tuple(checked))
 
 
 def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
@@ -128,15 +170,37 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     ``strict``, warnings fail the build before anything is written.
     """
     with exclusive(root, "publish"):
-        report, ready, _, _ = _build(root, when, strict, editorial, progress)
-        buildcache.remember(root, ready.when.date().isoformat(), *report_lines(report))
+        report, ready, chosen, _ = _build(root, when, strict, editorial, progress)
+        recorded = buildcache.remember(root, ready.when.date().isoformat(), *report_lines(report))
+        snapshot.save(root, _snapshot(recorded, ready, chosen, report.files_written))
     return report
+
+
+def _snapshot(recorded: str, ready: Prepared, chosen: Selection, written: Collection[str]) -> snapshot.Snapshot:
+    """The build, article by article, for the next publish to start from."""
+    languages = ready.config.languages
+    pages, held = _pages_by_article(chosen)
+    findings = _grouped(ready.plan.findings, snapshot.domain_of)
+    checked = _grouped(ready.plan.checked, snapshot.domain_of)
+    built = {}
+    for article in ready.articles:
+        if article.id in ready.carried:
+            built[article.id] = ready.carried[article.id]
+            continue
+        own = pages.get(article.id, [])
+        outputs = [path for page in own for path in page_files(page, ready.config)]
+        built[article.id] = snapshot.article_build(
+            article, languages, own, chosen.keys, chosen.ledgers[article.id], held.get(article.id, []),
+            findings.get(article.id, []), checked.get(article.id, []), outputs)
+    return snapshot.Snapshot(recorded, built, frozenset(written))
 
 
 def report_lines(report: Report) -> tuple[list[str], list[str]]:
     """What a publish tells the editor: the summary, and the warnings."""
     per_lang = ", ".join(f"{count} in {lang}" for lang, count in report.published.items())
     summary = [f"Published {per_lang} ({report.output_written} files written, {report.output_removed} removed)."]
+    if report.rebuilt is not None:
+        summary.append(f"Read again {report.rebuilt} changed article(s); the others are as the last publish left them.")
     summary += [f"New version {version}" for version in report.new_versions]
     summary += [f"Updated {path}" for path in report.files_written]
     if report.held_back:
@@ -147,9 +211,24 @@ def report_lines(report: Report) -> tuple[list[str], list[str]]:
     return summary, [f"warning: {finding}" for finding in report.findings]
 
 
+class _Unknown(Exception):
+    """Something an article not built again would need is not at hand: build everything."""
+
+
 def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collection[str],
-           progress: Progress = SILENT) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
-    ready = prepare(root, when, editorial, progress)
+           progress: Progress = SILENT, changed_only: bool = True) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
+    """Build the site; with ``changed_only``, from the last build's snapshot where it allows."""
+    ready = _prepare_changed(root, when, editorial, progress) if changed_only else None
+    if ready is not None:
+        try:
+            return _build_from(root, ready, strict, progress)
+        except _Unknown:
+            pass
+    return _build_from(root, prepare(root, when, editorial, progress), strict, progress)
+
+
+def _build_from(root: Path, ready: Prepared, strict: bool,
+                progress: Progress) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
     config, articles, today = ready.config, ready.articles, ready.when.date()
     reviews = due_reviews(articles, today, config.review_window_days)
     findings = list(ready.plan.findings) + list(ready.plan.checked)
@@ -159,20 +238,26 @@ def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collec
         raise Problems(PipelineError(f"{f.kind}: {f.message}", f.path, f.line) for f in findings)
     texts, site_held = site_texts(ready.plan, config)
     overdue = {r.article.id for r in reviews if r.state == OVERDUE}
-    chosen = choose_pages(articles, ready.plan, ready.ledgers, config, set(texts), today, overdue,
+    fresh = tuple(a for a in articles if a.id not in ready.carried)
+    chosen = choose_pages(fresh, ready.plan, ready.ledgers, config, set(texts), today, overdue,
                           ready.digests, Memo(root, "localized"))
-    files = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys)
-    progress.step(f"rendered {len(chosen.pages)} pages")
-    files.update(_images(root, articles))
-    feed_files = _feeds(chosen, config, texts, Memo(root, "content"))
+    kept: set[str] = set()
+    if ready.carried:
+        chosen = _with_carried_pages(chosen, articles, ready.carried)
+        kept = snapshot.unchanged_files(ready.carried.values())
+    only = {p.path for p in chosen.pages if p.article.id not in ready.carried} if ready.carried else None
+    files = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only)
+    progress.step(f"rendered {len(only) if only is not None else len(chosen.pages)} pages")
+    files.update(_images(root, fresh))
+    feed_files = _feeds(chosen, config, texts, Memo(root, "content"), ready.carried)
     files.update(feed_files)
     progress.step(f"wrote {sum(p.endswith(FEED_SUFFIXES) for p in feed_files)} feeds and the sitemap")
-    changed = ready.plan.changed | chosen.stored | _ledger_files(root, articles, chosen.ledgers)
+    changed = ready.plan.changed | chosen.stored | _ledger_files(root, fresh, chosen.ledgers)
     changed_feeds = [config.base_url + path for path, data in sorted(feed_files.items())
                      if path.endswith(FEED_SUFFIXES) and _differs(root / OUTPUT / path, data)]
     for path, data in sorted(changed.items()):
         write_if_changed(root / path, data)
-    written, removed = replace_tree(root / OUTPUT, files, keep=(NEWSLETTER + "/",))
+    written, removed = replace_tree(root / OUTPUT, files, keep=(NEWSLETTER + "/",), kept=kept)
     progress.step("replaced output/")
     progress.done()
     if config.websub_hub and changed_feeds:
@@ -187,6 +272,7 @@ def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collec
         findings=tuple(findings),
         output_written=written,
         output_removed=removed,
+        rebuilt=len(fresh) if ready.carried else None,
     )
     return report, ready, chosen, texts
 
@@ -214,8 +300,9 @@ def newsletter(root: Path, when: dt.datetime | None = None, languages: Collectio
 
 def _newsletter(root: Path, when: dt.datetime | None, languages: Collection[str],
                 since: dt.date | None) -> tuple[Report, list[IssueReport]]:
-    report, ready, chosen, texts = _build(root, when, False, ())
+    report, ready, chosen, texts = _build(root, when, False, (), changed_only=False)  # an issue shows whole articles
     buildcache.forget(root)  # the ledgers change below
+    snapshot.forget(root)
     config, today = ready.config, ready.when.date()
     ledgers = dict(chosen.ledgers)
     issues: list[IssueReport] = []
@@ -262,15 +349,24 @@ def _issues_on_disk(root: Path, lang: str) -> set[dt.date]:
     return found
 
 
-def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], memo: Memo) -> dict[str, bytes]:
-    """Atom, RSS and JSON Feed per language and topic, the sitemap and robots.txt."""
+def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], memo: Memo,
+           carried: Collection[str] = ()) -> dict[str, bytes]:
+    """Atom, RSS and JSON Feed per language and topic, the sitemap and robots.txt.
+
+    The articles in ``carried`` are known without their body: their feed content must be in the memo.
+    """
     plain = {lang: text.plain for lang, text in texts.items()}
     words = {lang: pickle.dumps((sorted((text.messages or {}).items()), config)) for lang, text in texts.items()}
 
     def content(page: Page) -> str:
         shown = (chosen.keys[page.path], page.path) if page.path in chosen.keys else page
         inputs = pickle.dumps((shown, words[page.article.lang]))
-        return memo.cached(inputs, "content", lambda: render_content(page, config, texts[page.article.lang]))
+        return memo.cached(inputs, "content", functools.partial(render, page))
+
+    def render(page: Page) -> str:
+        if page.article.id in carried:
+            raise _Unknown(page.path)
+        return render_content(page, config, texts[page.article.lang])
 
     feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain, content)
     files: dict[str, bytes] = {}
@@ -393,6 +489,34 @@ def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict
                 ledger = versions.mint_entry_id(ledger, lang, config.tag_authority, article.created)
             ledgers[article.id] = ledger
     return Selection(pages, tuple(held), stored, ledgers, keys)
+
+
+def _with_carried_pages(chosen: Selection, articles: tuple[Article, ...],
+                        carried: dict[str, ArticleBuild]) -> Selection:
+    """The pages chosen now, with those of the articles not built again, in a full build's order."""
+    pages, held = _pages_by_article(chosen)
+    all_pages: list[Page] = []
+    all_held: list[HeldBack] = []
+    for article in articles:
+        built = carried.get(article.id)
+        all_pages += built.pages if built else pages.get(article.id, [])
+        all_held += built.held_back if built else held.get(article.id, [])
+    ledgers = chosen.ledgers | {i: built.ledger for i, built in carried.items()}
+    keys = chosen.keys | {path: key for built in carried.values() for path, key in built.keys.items()}
+    return Selection(all_pages, tuple(all_held), chosen.stored, ledgers, keys)
+
+
+def _pages_by_article(chosen: Selection) -> tuple[dict[str, list[Page]], dict[str, list[HeldBack]]]:
+    return (_grouped(chosen.pages, lambda page: page.article.id),
+            _grouped(chosen.held_back, lambda held: held.article.id if held.article else ""))
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
+    """``items`` by ``key``, each group in the order given."""
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
 
 
 def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Ledger, today: dt.date,

@@ -11,7 +11,7 @@ import pickle
 import re
 import textwrap
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 
@@ -71,16 +71,19 @@ class SiteText:
 
 
 def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText],
-                memo: Memo | None = None, keys: Mapping[str, str] | None = None) -> dict[str, bytes]:
+                memo: Memo | None = None, keys: Mapping[str, str] | None = None,
+                only: Collection[str] | None = None) -> dict[str, bytes]:
     """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``.
 
     With a ``memo``, an article's pages are rendered again only when something they show changed.
     ``keys`` (page path -> digest of the article shown) spare looking at the whole article for that.
+    ``only`` names the article pages to render; the indexes list all ``pages`` all the same.
     """
     languages = [lang for lang in config.languages if lang in texts]
     by_article: dict[str, dict[str, Page]] = defaultdict(dict)
     for page in pages:
         by_article[page.article.id][page.article.lang] = page
+    listed, pages = pages, [p for p in pages if only is None or p.path in only]
     memo = memo or Memo(None, "pages")
     words = {lang: hashlib.blake2b(pickle.dumps((sorted((text.messages or {}).items()), config))).digest()
              for lang, text in texts.items()}
@@ -108,7 +111,7 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
         if history is not None:
             files[_history_path(page)] = history
     for lang in languages:
-        own = [p for p in pages if p.article.lang == lang]
+        own = [p for p in listed if p.article.lang == lang]
         files[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
     files["index.html"] = _root_page(languages, config, texts)
     files["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
@@ -256,6 +259,11 @@ def render_newsletter_index(lang: str, issues: Sequence[dt.date], languages: Seq
         publisher=config.publisher,
         site_title=text.gettext(config.title),
     )
+
+
+def page_files(page: Page, config: SiteConfig) -> tuple[str, ...]:
+    """The files ``render_site`` makes for an article page, below ``output/``."""
+    return (page.path, _history_path(page)) if config.version_history else (page.path,)
 
 
 def _history_path(page: Page) -> str:

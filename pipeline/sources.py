@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -55,11 +56,17 @@ def read_sources(root: Path, config: SiteConfig) -> tuple[Article, ...]:
     return read_source_set(root, config).articles
 
 
-def read_source_set(root: Path, config: SiteConfig) -> SourceSet:
-    """Every article below ``root/sources`` with its fingerprint and digest; problems raised together."""
+def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None = None,
+                    others: Sequence[Article] = ()) -> SourceSet:
+    """Every article below ``root/sources`` with its fingerprint and digest; problems raised together.
+
+    ``only`` names the files to read (``sources/x.md``) when the ``others`` are known already:
+    ids and slugs must still be unique among all of them.
+    """
     memo = Memo(root, "sources")
     context = repr(config)
-    jobs = [(f"{SOURCES}/{name}", _read_bytes(f"{root}/{SOURCES}/{name}"), config) for name in _markdown_files(root / SOURCES)]
+    names = _markdown_files(root / SOURCES) if only is None else sorted(p.removeprefix(f"{SOURCES}/") for p in only)
+    jobs = [(f"{SOURCES}/{name}", _read_bytes(f"{root}/{SOURCES}/{name}"), config) for name in names]
     keys = [memo.key(data, rel + context) for rel, data, _ in jobs]
     known = [memo.get(key) for key in keys]
     fresh = iter(map_ordered(_read_one, [job for job, hit in zip(jobs, known) if hit is None]))
@@ -76,7 +83,7 @@ def read_source_set(root: Path, config: SiteConfig) -> SourceSet:
         else:
             problems.extend(result)
     articles = tuple(a for a, _, _ in found)
-    problems.extend(_duplicates(articles, config))
+    problems.extend(_duplicates(sorted((*articles, *others), key=lambda a: a.origin.path), config))
     raise_all(problems)
     found.sort(key=lambda item: item[0].id)
     return SourceSet(tuple(a for a, _, _ in found), {a.id: m for a, m, _ in found}, {a.id: k for a, _, k in found})

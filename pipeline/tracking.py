@@ -76,6 +76,7 @@ class CatalogPlan:
     changed: dict[str, bytes]  # path -> new content, only where the content changed
     findings: tuple[Finding, ...] = ()  # entries a translator added for text the source never had
     checked: tuple[Finding, ...] = ()  # what translation QA found in the confirmed translations
+    reused: bool = False  # some article's catalog got units new to it, which other articles' translations may fill
 
     def find(self, domain: str, lang: str) -> Translation:
         return self._index[domain, lang]
@@ -159,7 +160,11 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
         findings += done.findings
         checked += done.checked
     return CatalogPlan(tuple(translations), changed, tuple(findings),
-                       tuple(sorted(checked, key=lambda f: (f.path, f.line, f.kind))))
+                       tuple(sorted(checked, key=finding_order)), articles_left)
+
+
+def finding_order(finding: Finding) -> tuple[str, int, str]:
+    return finding.path, finding.line, finding.kind
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,125 @@
+"""What the last publish decided, article by article, so that the next one redoes only what changed.
+
+A publish with nothing changed is answered by ``buildcache`` alone. When only some articles'
+own files changed (source, ledger, catalogs, stored translations), the orchestrator reads,
+plans and renders those articles, and takes every other one from here: the article without its
+body (enough for reviews, indexes, feeds and the sitemap), its pages, ledger, warnings, and the
+files its pages left in ``output/``. Kept in ``.cache/`` beside the build record it belongs to,
+and safe to delete: without it, the next publish is a full one.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from pipeline import catalogs, versions
+from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
+from pipeline.published import published_path
+
+SNAPSHOT = ".cache/snapshot.pickle"
+
+
+@dataclass(frozen=True)
+class ArticleBuild:
+    """One article as the last publish left it."""
+
+    article: Article  # dated, without body and references
+    inputs: tuple[str, ...]  # the files it is made from, below the project root
+    pages: tuple[Page, ...]  # its published pages, each article without body and references
+    keys: dict[str, str]  # page path -> digest of the article it shows (what later stages key their work on)
+    ledger: Ledger  # as written
+    held_back: tuple[HeldBack, ...]  # its pages left out, and why
+    findings: tuple[Finding, ...]  # entries in its catalogs for text the source never had
+    checked: tuple[Finding, ...]  # translation QA of its catalogs
+    images: tuple[str, ...]  # the figures it shows, below ``sources/``
+    outputs: tuple[str, ...]  # the files its pages are, below ``output/``
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The articles of one build, by id."""
+
+    digest: str  # the build record (``buildcache``) this snapshot belongs to
+    articles: dict[str, ArticleBuild]
+    written: frozenset[str]  # the input files the build itself wrote (catalogs, ledgers, stored translations)
+
+    def changed_articles(self, changed: Iterable[str]) -> set[str] | None:
+        """The articles to build again: those whose files changed since, or were written by the
+        build itself (what it found in them, such as a hand-made entry now obsolete, is no longer
+        so). None when any other file changed (a setting, a template, the program, a new source),
+        which concerns every page."""
+        owners = {name: article_id for article_id, built in self.articles.items() for name in built.inputs}
+        found: set[str] = set()
+        for name in (*changed, *self.written):
+            if name not in owners:
+                return None
+            found.add(owners[name])
+        return found
+
+
+def light(article: Article) -> Article:
+    """The article without what only its own page shows."""
+    return replace(article, blocks=(), references=())
+
+
+def inputs_of(article: Article, languages: Sequence[str]) -> tuple[str, ...]:
+    """The files an article's pages are made from: nothing else is read for them but the site's own."""
+    found = [article.origin.path, versions.ledger_path(article.id), catalogs.template_path(article.id)]
+    for lang in (l for l in languages if l != article.source_lang):
+        found += [catalogs.catalog_path(lang, article.id), published_path(lang, article.id)]
+    return tuple(found)
+
+
+def domain_of(finding: Finding) -> str:
+    """The catalog domain a finding is about: ``locales/de/LC_MESSAGES/x.po`` -> ``x``."""
+    return finding.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def article_build(article: Article, languages: Sequence[str], pages: Sequence[Page], keys: Mapping[str, str],
+                  ledger: Ledger, held_back: Sequence[HeldBack], findings: Sequence[Finding],
+                  checked: Sequence[Finding], outputs: Sequence[str]) -> ArticleBuild:
+    """One article of a build, made light."""
+    return ArticleBuild(
+        article=light(article),
+        inputs=inputs_of(article, languages),
+        pages=tuple(replace(p, article=light(p.article)) for p in pages),
+        keys={p.path: keys[p.path] for p in pages},
+        ledger=ledger,
+        held_back=tuple(replace(h, article=light(h.article)) if h.article else h for h in held_back),
+        findings=tuple(findings),
+        checked=tuple(checked),
+        images=tuple(sorted({b.src for b in article.blocks if isinstance(b, Figure)})),
+        outputs=tuple(outputs),
+    )
+
+
+def load(root: Path, digest: str) -> Snapshot | None:
+    """The snapshot of the build recorded as ``digest``, if there is one."""
+    try:
+        with open(root / SNAPSHOT, "rb") as file:
+            found = pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+        return None
+    return found if isinstance(found, Snapshot) and found.digest == digest else None
+
+
+def save(root: Path, snapshot: Snapshot) -> None:
+    path = root / SNAPSHOT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as file:
+        pickle.dump(snapshot, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def forget(root: Path) -> None:
+    (root / SNAPSHOT).unlink(missing_ok=True)
+
+
+def unchanged_files(carried: Iterable[ArticleBuild]) -> set[str]:
+    """The files below ``output/`` that the articles not built again left as they should be."""
+    return {path for built in carried for path in (*built.outputs, *built.images)}
