@@ -15,6 +15,8 @@ import json
 import os
 import tomllib
 import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 CACHE = ".cache/publish.json"
@@ -35,30 +37,66 @@ def build_day(root: Path, environ: dict[str, str] | None = None) -> str:
     return moment.date().isoformat()
 
 
-def digest(root: Path, day: str, known: dict[str, list] | None = None) -> tuple[str, dict[str, list]]:
-    """A hash of everything a publish reads, and the per-file table it was made from.
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a publish reads, as found when it starts, beside what the last publish noted."""
 
-    Like git's index, a file whose size and modification time are as last recorded keeps its
-    recorded content hash, so a no-op publish only looks at file metadata.
-    """
-    known = known or {}
+    day: str  # the build date
+    table: dict[str, list]  # file -> [size, modification time, content hash]; folders end in "/"
+    last: dict | None  # the last publish's record, while its output is as it left it
+
+    @property
+    def digest(self) -> str:
+        return _digest(self.day, self.table)
+
+    def unchanged(self) -> dict | None:
+        """The last publish's record, if nothing changed since."""
+        return self.last if self.day and self.last and self.last.get("digest") == self.digest else None
+
+    def changed(self) -> tuple[str, set[str]] | None:
+        """The digest the last publish noted, and the files changed, added or removed since;
+        None when there is no usable record: none at all, or one of another build date."""
+        if not self.day or not self.last or self.last.get("day") != self.day:
+            return None
+        before, now = self.last["inputs"], self.table
+        return self.last["digest"], {name for name in before.keys() | now.keys() if _content(before, name) != _content(now, name)}
+
+
+def look(root: Path, day: str) -> Inputs:
+    """The inputs as they are now. Like git's index, a file whose size and modification time are
+    as last noted keeps its noted content hash, so an unchanged site is only looked at, not read."""
+    try:
+        last = json.loads((root / CACHE).read_text(encoding="utf-8"))
+        known = last["inputs"] if isinstance(last.get("inputs"), dict) else {}
+    except (OSError, ValueError, AttributeError, KeyError):
+        last, known = None, {}
+    if last is not None and not _intact(root / "output", last.get("output", {})):
+        last = None
+    return Inputs(day, _table(root, known), last)
+
+
+def _table(root: Path, known: dict[str, list]) -> dict[str, list]:
     table: dict[str, list] = {}
-    h = hashlib.blake2b(day.encode(), digest_size=20)
     for folder in (*(root / name for name in _INPUTS), _PACKAGE):
         prefix = folder.name + "/"
-        for rel, entry in sorted(_files(str(folder)).items()):
+        for rel, entry in _files(str(folder)).items():
             name = prefix + rel
             if entry is None:
                 table[name + "/"] = [0, 0, ""]  # a folder: an empty one can matter too
-                h.update(f"{name}/\0".encode())
                 continue
             info = entry.stat()
             size, mtime = info.st_size, info.st_mtime_ns
             old = known.get(name)
             content = old[2] if old and old[:2] == [size, mtime] else hashlib.blake2b(Path(entry.path).read_bytes()).hexdigest()
             table[name] = [size, mtime, content]
-            h.update(f"{name}\0{content}\0".encode())
-    return h.hexdigest(), table
+    return table
+
+
+def _digest(day: str, table: dict[str, list]) -> str:
+    h = hashlib.blake2b(day.encode(), digest_size=20)
+    for name in sorted(table):
+        h.update(f"{name}\0{table[name][2]}\0".encode())
+    return h.hexdigest()
 
 
 def _files(folder: str, prefix: str = "") -> dict[str, os.DirEntry | None]:
@@ -82,29 +120,7 @@ def _files(folder: str, prefix: str = "") -> dict[str, os.DirEntry | None]:
 
 def remembered(root: Path, day: str) -> dict | None:
     """The last publish's summary, if nothing changed since and its output is untouched."""
-    try:
-        record = json.loads((root / CACHE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not day or record.get("digest") != digest(root, day, record.get("inputs"))[0]:
-        return None
-    return record if _intact(root / "output", record.get("output", {})) else None
-
-
-def changed_inputs(root: Path, day: str) -> tuple[str, set[str]] | None:
-    """Since the last publish: the digest it recorded, and the input files changed, added or
-    removed. None when there is no usable record: none at all, another build date, or an
-    ``output/`` that someone changed since."""
-    try:
-        record = json.loads((root / CACHE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not day or record.get("day") != day or not isinstance(record.get("inputs"), dict):
-        return None
-    if not _intact(root / "output", record.get("output", {})):
-        return None
-    before, now = record["inputs"], digest(root, day, record["inputs"])[1]
-    return record["digest"], {name for name in before.keys() | now.keys() if _content(before, name) != _content(now, name)}
+    return look(root, day).unchanged()
 
 
 def _content(table: dict[str, list], name: str) -> str | None:
@@ -112,16 +128,23 @@ def _content(table: dict[str, list], name: str) -> str | None:
     return entry[2] if entry else None
 
 
-def remember(root: Path, day: str, summary: list[str], warnings: list[str]) -> str:
-    """Note what this publish read and wrote, for the next one to compare with; the digest noted."""
-    output = root / "output"
-    stats = _output_stats(output)
-    try:
-        known = json.loads((root / CACHE).read_text(encoding="utf-8")).get("inputs")
-    except (OSError, ValueError):
-        known = None
-    value, table = digest(root, day, known)
-    record = {"day": day, "digest": value, "inputs": table, "output": stats, "summary": summary, "warnings": warnings}
+def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[str], warnings: list[str]) -> str:
+    """Note what this publish read and wrote, for the next one to compare with; the digest noted.
+
+    The inputs are as the publish found them, but for the files it wrote itself. A file someone
+    changed while it ran has another modification time than noted, so the next publish reads it.
+    """
+    table = dict(inputs.table)
+    for name in written:
+        info = (root / name).stat()
+        table[name] = [info.st_size, info.st_mtime_ns, hashlib.blake2b((root / name).read_bytes()).hexdigest()]
+        folder = name.rsplit("/", 1)[0]
+        while "/" in folder:  # a folder the write made, such as that of the first stored translation
+            table.setdefault(folder + "/", [0, 0, ""])
+            folder = folder.rsplit("/", 1)[0]
+    value = _digest(inputs.day, table)
+    record = {"day": inputs.day, "digest": value, "inputs": table, "output": _output_stats(root / "output"),
+              "summary": summary, "warnings": warnings}
     path = root / CACHE
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

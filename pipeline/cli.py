@@ -94,10 +94,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    inputs = None
     if not args.strict and not args.editorial:
         from pipeline import buildcache  # light: the no-op path imports nothing else
 
-        record = buildcache.remembered(args.root, buildcache.build_day(args.root))
+        inputs = buildcache.look(args.root, buildcache.build_day(args.root))
+        record = inputs.unchanged()
         if record is not None:
             first, *rest = record["summary"]
             again = [first.split(" (")[0] + " (nothing changed since the last publish)."]
@@ -108,7 +110,8 @@ def _publish(args: argparse.Namespace) -> int:
     from pipeline.publish import publish, report_lines
 
     started = time.perf_counter()
-    report = publish(args.root, strict=args.strict, editorial=args.editorial, progress=Progress(sys.stderr))
+    report = publish(args.root, strict=args.strict, editorial=args.editorial, progress=Progress(sys.stderr),
+                     inputs=inputs)
     _print_lines(*report_lines(report))
     print(f"Finished in {time.perf_counter() - started:.1f} s.")
     return 0

@@ -109,12 +109,12 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
 
 
 def _prepare_changed(root: Path, when: dt.datetime | None, editorial: Collection[str],
-                     progress: Progress) -> Prepared | None:
+                     progress: Progress, inputs: buildcache.Inputs) -> Prepared | None:
     """Like ``prepare``, but reading only the articles whose files changed since the last publish,
     and taking the others from its snapshot; None when that cannot give what ``prepare`` would."""
     config = load_config(root)
     when = when or build_time(config)
-    since = buildcache.changed_inputs(root, when.date().isoformat())
+    since = inputs.changed() if inputs.day == when.date().isoformat() else None
     last = snapshot.load(root, since[0]) if since else None
     ids = last.changed_articles(since[1]) if last and since else None
     if last is None or ids is None or not set(editorial) <= ids:
@@ -163,15 +163,22 @@ def _with_carried_findings(plan: CatalogPlan, articles: tuple[Article, ...],
 
 
 def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
-            editorial: Collection[str] = (), progress: Progress = SILENT) -> Report:
+            editorial: Collection[str] = (), progress: Progress = SILENT,
+            inputs: buildcache.Inputs | None = None) -> Report:
     """Record versions, update the catalogs and build the site into ``root/output``.
 
     ``editorial`` names articles whose change is a correction that moves no date. With
-    ``strict``, warnings fail the build before anything is written.
+    ``strict``, warnings fail the build before anything is written. ``inputs``, when the caller
+    has looked at them already, spares looking again.
     """
     with exclusive(root, "publish"):
-        report, ready, chosen, _ = _build(root, when, strict, editorial, progress)
-        recorded = buildcache.remember(root, ready.when.date().isoformat(), *report_lines(report))
+        day = when.date().isoformat() if when else buildcache.build_day(root)
+        if inputs is None or inputs.day != day:
+            inputs = buildcache.look(root, day)
+        report, ready, chosen, _ = _build(root, when, strict, editorial, progress, inputs)
+        if inputs.day != ready.when.date().isoformat():  # midnight passed between the two looks at the clock
+            inputs = buildcache.look(root, ready.when.date().isoformat())
+        recorded = buildcache.remember(root, inputs, report.files_written, *report_lines(report))
         snapshot.save(root, _snapshot(recorded, ready, chosen, report.files_written))
     return report
 
@@ -216,9 +223,10 @@ class _Unknown(Exception):
 
 
 def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collection[str],
-           progress: Progress = SILENT, changed_only: bool = True) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
-    """Build the site; with ``changed_only``, from the last build's snapshot where it allows."""
-    ready = _prepare_changed(root, when, editorial, progress) if changed_only else None
+           progress: Progress = SILENT,
+           inputs: buildcache.Inputs | None = None) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
+    """Build the site; with ``inputs``, from the last build's snapshot where what changed allows."""
+    ready = _prepare_changed(root, when, editorial, progress, inputs) if inputs else None
     if ready is not None:
         try:
             return _build_from(root, ready, strict, progress)
@@ -300,7 +308,7 @@ def newsletter(root: Path, when: dt.datetime | None = None, languages: Collectio
 
 def _newsletter(root: Path, when: dt.datetime | None, languages: Collection[str],
                 since: dt.date | None) -> tuple[Report, list[IssueReport]]:
-    report, ready, chosen, texts = _build(root, when, False, (), changed_only=False)  # an issue shows whole articles
+    report, ready, chosen, texts = _build(root, when, False, ())  # an issue shows whole articles
     buildcache.forget(root)  # the ledgers change below
     snapshot.forget(root)
     config, today = ready.config, ready.when.date()

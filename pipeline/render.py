@@ -321,13 +321,19 @@ def _structured_data(page: Page, config: SiteConfig) -> Markup:
 
 def _index_page(lang: str, pages: Sequence[Page], languages: Sequence[str], config: SiteConfig,
                 text: SiteText) -> bytes:
+    # An index lists thousands of articles on a few hundred distinct days: each line is made once.
+    @functools.cache
+    def dates(created: dt.date, updated: dt.date | None) -> Markup:
+        if updated:
+            return text.gettext("Updated on %(date)s") % {"date": _long_date(updated, lang)}
+        return text.gettext("Created on %(date)s") % {"date": _long_date(created, lang)}
+
     entries = [
         {
             "href": page.path.split("/", 1)[1],
             "title": page.article.title.value,
             "summary": page.article.summary.value,
-            "created": _long_date(page.article.created, lang),
-            "updated": page.article.updated and _long_date(page.article.updated, lang),
+            "dates": dates(page.article.created, page.article.updated),
         }
         for page in sorted(pages, key=lambda p: (-(p.article.updated or p.article.created).toordinal(), p.article.id))
     ]

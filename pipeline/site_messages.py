@@ -10,6 +10,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from jinja2.ext import babel_extract
 
 from pipeline.config import CONFIG_PATH, SiteConfig
+from pipeline.memo import Memo
 from pipeline.model import Origin, Segment
 
 TEMPLATES = resources.files("pipeline") / "templates"
@@ -17,20 +18,27 @@ TEMPLATES_REL = "pipeline/templates"  # how catalogs name template locations, on
 _OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
 
 
-def site_segments(config: SiteConfig) -> tuple[Segment, ...]:
-    """Units of the site catalog, templates first, in file and line order."""
+def site_segments(config: SiteConfig, memo: Memo | None = None) -> tuple[Segment, ...]:
+    """Units of the site catalog, templates first, in file and line order.
+
+    What the templates hold is kept in ``memo``: extracting it is most of a small build's planning.
+    """
+    found = list(memo.cached(b"", "templates", _code_segments) if memo else _code_segments())
+    for key, kind in (("title", "site title"), ("description", "site description")):
+        found.append(Segment(getattr(config, key), kind, Origin(CONFIG_PATH, config.lines.get(key, 1))))
+    for key, label in config.topics.items():
+        found.append(Segment(label, f"topic name ({key})", Origin(CONFIG_PATH, config.lines.get(key, 1))))
+    return tuple(found)
+
+
+def _code_segments() -> list[Segment]:
     found: list[Segment] = []
     folder = Path(str(TEMPLATES))
     for template in sorted([*folder.glob("*.html"), *folder.glob("*.txt")]):
         found += _extracted(template, f"{TEMPLATES_REL}/{template.name}", babel_extract, DEFAULT_KEYWORDS, _OPTIONS)
     # Words the renderer puts together in code (mail subjects, headings), marked by SiteText.plain.
     code = Path(str(resources.files("pipeline") / "render.py"))
-    found += _extracted(code, "pipeline/render.py", "python", {"plain": None}, {})
-    for key, kind in (("title", "site title"), ("description", "site description")):
-        found.append(Segment(getattr(config, key), kind, Origin(CONFIG_PATH, config.lines.get(key, 1))))
-    for key, label in config.topics.items():
-        found.append(Segment(label, f"topic name ({key})", Origin(CONFIG_PATH, config.lines.get(key, 1))))
-    return tuple(found)
+    return found + _extracted(code, "pipeline/render.py", "python", {"plain": None}, {})
 
 
 def _extracted(path: Path, shown_as: str, method, keywords: dict, options: dict) -> list[Segment]:

@@ -35,10 +35,11 @@ class Unit:
     description: str  # first comment line of its catalog files
     article: Article | None  # the article; None for the site
     config: SiteConfig  # the site, whose templates hold the site's units
+    memo: Memo | None = None  # where the site's units found in the templates are kept
 
     def segments(self) -> tuple[Segment, ...]:
         """Its translatable units, in reading order."""
-        return segment.segments(self.article) if self.article is not None else site_segments(self.config)
+        return segment.segments(self.article) if self.article is not None else site_segments(self.config, self.memo)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     time, so it is kept in ``.cache/memo`` and not merged at all next time.
     """
     problems: list[PipelineError] = _unknown_languages(root, config)
-    units = _units(articles, config)
+    units = _units(articles, config, Memo(root, "site"))
     memo = Memo(root, "plans")
     context = repr(config)
     files = {unit.domain: _files_of(root, unit, config) for unit in units}
@@ -243,8 +244,8 @@ def _unknown_languages(root: Path, config: SiteConfig) -> list[PipelineError]:
             for name in found if name not in config.languages]
 
 
-def _units(articles: tuple[Article, ...], config: SiteConfig) -> list[Unit]:
-    site = Unit(catalogs.SITE_DOMAIN, TEMPLATE_LANG, f"Words of the page templates of {config.title}", None, config)
+def _units(articles: tuple[Article, ...], config: SiteConfig, memo: Memo | None = None) -> list[Unit]:
+    site = Unit(catalogs.SITE_DOMAIN, TEMPLATE_LANG, f"Words of the page templates of {config.title}", None, config, memo)
     return [site] + [Unit(a.id, a.source_lang, f"Article {a.id}: {a.title.value}", a, config) for a in articles]
 
 
