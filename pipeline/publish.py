@@ -179,7 +179,8 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
         if inputs.day != ready.when.date().isoformat():  # midnight passed between the two looks at the clock
             inputs = buildcache.look(root, ready.when.date().isoformat())
         recorded = buildcache.remember(root, inputs, report.files_written, *report_lines(report))
-        snapshot.save(root, _snapshot(recorded, ready, chosen, report.files_written))
+        fresh = {a.id for a in ready.articles if a.id not in ready.carried} if ready.carried else None
+        snapshot.save(root, _snapshot(recorded, ready, chosen, report.files_written), fresh)
     return report
 
 

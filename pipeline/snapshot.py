@@ -10,9 +10,11 @@ and safe to delete: without it, the next publish is a full one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
-from collections.abc import Iterable, Mapping, Sequence
+import shutil
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from pipeline import catalogs, versions
 from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
 from pipeline.published import published_path
 
-SNAPSHOT = ".cache/snapshot.pickle"
+SNAPSHOT = ".cache/snapshot"  # a head naming the shards, and the shards
 
 
 @dataclass(frozen=True)
@@ -100,24 +102,70 @@ def article_build(article: Article, languages: Sequence[str], pages: Sequence[Pa
 def load(root: Path, digest: str) -> Snapshot | None:
     """The snapshot of the build recorded as ``digest``, if there is one."""
     try:
-        with open(root / SNAPSHOT, "rb") as file:
-            found = pickle.load(file)
+        with open(root / SNAPSHOT / HEAD, "rb") as file:
+            head = pickle.load(file)
+        if not isinstance(head, _Head) or head.digest != digest:
+            return None
+        articles: dict[str, ArticleBuild] = {}
+        for name in head.shards:
+            with open(root / SNAPSHOT / name, "rb") as file:
+                articles.update(pickle.load(file))
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
         return None
-    return found if isinstance(found, Snapshot) and found.digest == digest else None
+    return Snapshot(digest, dict(sorted(articles.items())), head.written)
 
 
-def save(root: Path, snapshot: Snapshot) -> None:
-    path = root / SNAPSHOT
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as file:
-        pickle.dump(snapshot, file, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+def save(root: Path, snapshot: Snapshot, fresh: Collection[str] | None = None) -> None:
+    """Write the snapshot; with ``fresh``, only the shards holding those articles are new, and
+    the others are still those of the snapshot before (a publish that read one article writes
+    one shard of 64). The head names the shards, so a reader never mixes two snapshots."""
+    folder = root / SNAPSHOT
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(folder / HEAD, "rb") as file:
+            old = pickle.load(file).shards if fresh is not None else ()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+        old, fresh = (), None
+    kept = {int(name.split("-")[0]): name for name in old}
+    groups: dict[int, dict[str, ArticleBuild]] = {}
+    for article_id, built in snapshot.articles.items():
+        groups.setdefault(_shard(article_id), {})[article_id] = built
+    dirty = set(groups) if fresh is None else {_shard(i) for i in fresh} | (set(groups) ^ set(kept))
+    names = {number: kept[number] for number in groups if number not in dirty}
+    token = os.urandom(6).hex()  # new shards never take the name of one the head on disk still names
+    for number in sorted(dirty & set(groups)):
+        names[number] = f"{number:02d}-{token}.pickle"
+        _write(folder / names[number], groups[number])
+    _write(folder / HEAD, _Head(snapshot.digest, tuple(names[n] for n in sorted(names)), snapshot.written))
+    for entry in os.scandir(folder):  # shards no head names any more
+        if entry.name != HEAD and entry.name not in names.values():
+            os.unlink(entry.path)
 
 
 def forget(root: Path) -> None:
-    (root / SNAPSHOT).unlink(missing_ok=True)
+    shutil.rmtree(root / SNAPSHOT, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class _Head:
+    digest: str
+    shards: tuple[str, ...]  # file names, each holding the articles of one shard
+    written: frozenset[str]
+
+
+HEAD = "head.pickle"
+_SHARDS = 64
+
+
+def _shard(article_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=2).digest(), "big") % _SHARDS
+
+
+def _write(path: Path, value: object) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as file:
+        pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def unchanged_files(carried: Iterable[ArticleBuild]) -> set[str]:

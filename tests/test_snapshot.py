@@ -115,3 +115,18 @@ def test_changed_articles_are_those_owning_the_changed_files():
     assert last.changed_articles([]) == {"b"}
     assert last.changed_articles(["sources/site.toml"]) is None
     assert last.changed_articles(["sources/c.md"]) is None  # a new article
+
+
+def test_a_snapshot_saved_in_part_reads_back_whole(tmp_path):
+    def built(source: str) -> snapshot.ArticleBuild:
+        return snapshot.ArticleBuild(None, (source,), (), {}, None, (), (), (), (), ())  # type: ignore[arg-type]
+
+    first = {f"a{n:03d}": built(f"sources/a{n:03d}.md") for n in range(200)}
+    snapshot.save(tmp_path, snapshot.Snapshot("one", first, frozenset()))
+    second = first | {"a007": built("sources/renamed.md")}
+    del second["a100"]
+    snapshot.save(tmp_path, snapshot.Snapshot("two", second, frozenset({"sources/a001.md"})), fresh={"a007", "a100"})
+    assert snapshot.load(tmp_path, "one") is None  # the head belongs to the second build now
+    loaded = snapshot.load(tmp_path, "two")
+    assert loaded is not None and loaded.articles == second and loaded.written == {"sources/a001.md"}
+    assert len(list((tmp_path / snapshot.SNAPSHOT).iterdir())) <= 65  # replaced shards are removed
