@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from pipeline import buildcache, catalogs, snapshot, versions
 from pipeline.feedformats import atom_bytes, rss_bytes
-from pipeline.feeds import build_feeds, json_feed
+from pipeline.feeds import Feed, build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
 from pipeline.files import replace_tree, write_if_changed
@@ -379,10 +379,9 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
 
     feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain, content)
     files: dict[str, bytes] = {}
-    for feed in feeds:
-        files[f"{feed.path}.atom"] = atom_bytes(feed)
-        files[f"{feed.path}.rss"] = rss_bytes(feed)
-        files[f"{feed.path}.json"] = json_feed(feed)
+    for feed in feeds:  # most feeds are as before when one article changed; feedgen is the slow part
+        made = memo.cached(pickle.dumps(feed), "feed", functools.partial(_feed_files, feed))
+        files.update((feed.path + suffix, data) for suffix, data in zip(FEED_SUFFIXES, made))
     lastmod = {e.url.removeprefix(config.base_url): e.updated.date().isoformat()
                for feed in feeds if feed.topic is None for e in feed.entries}
     for feed in feeds:
@@ -392,6 +391,10 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
     files["sitemap.xml"] = sitemap(chosen.pages, indexes, config, lastmod)
     files["robots.txt"] = robots(config)
     return files
+
+
+def _feed_files(feed: Feed) -> tuple[bytes, bytes, bytes]:
+    return atom_bytes(feed), rss_bytes(feed), json_feed(feed)  # in the order of FEED_SUFFIXES
 
 
 def _differs(path: Path, data: bytes) -> bool:
