@@ -129,7 +129,9 @@ def _prepare_changed(root: Path, when: dt.datetime | None, editorial: Collection
     if {a.id for a in found.articles} != ids:
         return None  # an article got another id: its old pages and ledger need the full build's view
     ready = _prepared(root, config, when, found, editorial, progress, carried)
-    return None if ready.plan.reused else ready  # new units: other articles' translations may fill them
+    if ready.plan.wanted and snapshot.could_fill(root, ready.plan.wanted):
+        return None  # a unit new to its catalog, which an article not read again has translated
+    return ready
 
 
 def _prepared(root: Path, config: SiteConfig, when: dt.datetime, found: SourceSet, editorial: Collection[str],
@@ -180,7 +182,10 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
             inputs = buildcache.look(root, ready.when.date().isoformat())
         recorded = buildcache.remember(root, inputs, report.files_written, *report_lines(report))
         fresh = {a.id for a in ready.articles if a.id not in ready.carried} if ready.carried else None
-        snapshot.save(root, _snapshot(recorded, ready, chosen, report.files_written), fresh)
+        source_lang = {a.id: a.source_lang for a in ready.articles}
+        confirmed = ((t.lang, source_lang[t.domain], msgid) for t in ready.plan.translations
+                     if t.domain in source_lang for msgid in t.messages)
+        snapshot.save(root, _snapshot(recorded, ready, chosen, report.files_written), fresh, confirmed)
     return report
 
 

@@ -115,12 +115,23 @@ def load(root: Path, digest: str) -> Snapshot | None:
     return Snapshot(digest, dict(sorted(articles.items())), head.written)
 
 
-def save(root: Path, snapshot: Snapshot, fresh: Collection[str] | None = None) -> None:
+def save(root: Path, snapshot: Snapshot, fresh: Collection[str] | None = None,
+         confirmed: Iterable[tuple[str, str, str]] = ()) -> None:
     """Write the snapshot; with ``fresh``, only the shards holding those articles are new, and
     the others are still those of the snapshot before (a publish that read one article writes
-    one shard of 64). The head names the shards, so a reader never mixes two snapshots."""
+    one shard of 64). The head names the shards, so a reader never mixes two snapshots.
+
+    ``confirmed`` are the translated units (language, source language, msgid) of the articles
+    built: of all of them, or with ``fresh``, of those read again (added to what was noted).
+    """
     folder = root / SNAPSHOT
     folder.mkdir(parents=True, exist_ok=True)
+    keys = b"".join(_confirmed_key(*unit) for unit in confirmed)
+    if fresh is None:
+        _write_bytes(folder / CONFIRMED, keys)
+    else:
+        with open(folder / CONFIRMED, "ab") as file:
+            file.write(keys)
     try:
         with open(folder / HEAD, "rb") as file:
             old = pickle.load(file).shards if fresh is not None else ()
@@ -138,8 +149,19 @@ def save(root: Path, snapshot: Snapshot, fresh: Collection[str] | None = None) -
         _write(folder / names[number], groups[number])
     _write(folder / HEAD, _Head(snapshot.digest, tuple(names[n] for n in sorted(names)), snapshot.written))
     for entry in os.scandir(folder):  # shards no head names any more
-        if entry.name != HEAD and entry.name not in names.values():
+        if entry.name not in (HEAD, CONFIRMED) and entry.name not in names.values():
             os.unlink(entry.path)
+
+
+def could_fill(root: Path, wanted: Iterable[tuple[str, str, str]]) -> bool:
+    """Whether an article not read again may hold a translation for one of the ``wanted`` units
+    (language, source language, msgid); True where that is not known."""
+    try:
+        noted = (root / SNAPSHOT / CONFIRMED).read_bytes()
+    except OSError:
+        return True
+    # A key found across two others' bytes only makes this say True, which is always safe.
+    return any(_confirmed_key(*unit) in noted for unit in wanted)
 
 
 def forget(root: Path) -> None:
@@ -154,6 +176,10 @@ class _Head:
 
 
 HEAD = "head.pickle"
+# Short hashes of every unit some article's catalog has translated, as noted by the builds since
+# the last full one: a unit new to a catalog can only be filled from another article when that
+# article has it translated. Only ever added to between full builds, so it says too much, never too little.
+CONFIRMED = "confirmed.bin"
 _SHARDS = 64
 
 
@@ -161,10 +187,17 @@ def _shard(article_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(article_id.encode(), digest_size=2).digest(), "big") % _SHARDS
 
 
+def _confirmed_key(lang: str, source_lang: str, msgid: str) -> bytes:
+    return hashlib.blake2b(f"{lang}\0{source_lang}\0{msgid}".encode(), digest_size=8).digest()
+
+
 def _write(path: Path, value: object) -> None:
+    _write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as file:
-        pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 

@@ -77,7 +77,8 @@ class CatalogPlan:
     changed: dict[str, bytes]  # path -> new content, only where the content changed
     findings: tuple[Finding, ...] = ()  # entries a translator added for text the source never had
     checked: tuple[Finding, ...] = ()  # what translation QA found in the confirmed translations
-    reused: bool = False  # some article's catalog got units new to it, which other articles' translations may fill
+    wanted: frozenset[tuple[str, str, str]] = frozenset()  # (language, source language, msgid) of units new
+    # to an article's catalog, filled from the other articles' translations where one has them
 
     def find(self, domain: str, lang: str) -> Translation:
         return self._index[domain, lang]
@@ -127,24 +128,26 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
         if found:
             return found
         changed: dict[str, bytes] = {}
-        done, final = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain], changed)
+        done, wanted = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain], changed)
         if not changed:
             memo.put(keys[unit.domain], done)
         before = {lang: _confirmed(existing.get(catalogs.catalog_path(lang, unit.domain))) for lang in _targets(unit, config)}
-        return _Alone(done, changed, final, before)
+        return _Alone(done, changed, wanted, before)
 
     broken: set[str] = set()
     changed: dict[str, bytes] = {}
     before: dict[str, dict[str, dict[str, str]]] = {}  # domain -> language -> confirmed translations on disk
+    wanted: set[tuple[str, str, str]] = set()
     for unit, result in zip(fresh, map_forked(alone, len(fresh))):
         if isinstance(result, list):
             problems += result
             broken.add(unit.domain)
             continue
         before[unit.domain] = result.before
-        if result.final:
+        if not result.wanted:
             planned[unit.domain] = result.planned
             changed.update(result.changed)
+        wanted.update((lang, unit.source_lang, msgid) for lang, msgid in result.wanted)
     todo = [unit for unit in units if planned.get(unit.domain) is None and unit.domain not in broken]
     existing = _read_all(todo, files, problems)
     raise_all(problems)
@@ -161,7 +164,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
         findings += done.findings
         checked += done.checked
     return CatalogPlan(tuple(translations), changed, tuple(findings),
-                       tuple(sorted(checked, key=finding_order)), articles_left)
+                       tuple(sorted(checked, key=finding_order)), frozenset(wanted))
 
 
 def finding_order(finding: Finding) -> tuple[str, int, str]:
@@ -174,7 +177,7 @@ class _Alone:
 
     planned: _Planned  # the result
     changed: dict[str, bytes]  # its files that would change
-    final: bool  # True when it has no new unit another article's translation could fill
+    wanted: frozenset[tuple[str, str]]  # (language, msgid) of new units another article's translation could fill
     before: dict[str, dict[str, str]]  # per language, the confirmed translations as its files hold them
 
 
@@ -184,11 +187,11 @@ def _confirmed(po: object) -> dict[str, str]:
 
 def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapping[str, object],
                reuse: Mapping[tuple[str, str], Mapping[str, catalogs.Reuse]], editorial: bool,
-               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> tuple[_Planned, bool]:
+               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> tuple[_Planned, frozenset[tuple[str, str]]]:
     """One domain's template and catalogs merged; what differs from its files goes to ``changed``.
 
-    Also tells whether the result is final whatever ``reuse`` holds: no catalog got a unit its
-    file never had, so there was nothing to pre-fill from other articles.
+    Also tells what ``reuse`` could change: the units (language, msgid) that some catalog got
+    empty and never had before. Without any, the result is final whatever ``reuse`` holds.
     """
     segments = unit.segments()
     entries = catalogs.template_entries(segments)
@@ -201,7 +204,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
     translations: list[Translation] = []
     findings: list[Finding] = []
     checked: list[Finding] = []
-    final = True
+    wanted: set[tuple[str, str]] = set()
     for lang in _targets(unit, config):
         path = catalogs.catalog_path(lang, unit.domain)
         old = existing.get(path)
@@ -211,7 +214,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
         catalog = catalogs.merge(old, header_po, entries, shared, editorial=editorial)  # type: ignore[arg-type]
         if unit.domain != catalogs.SITE_DOMAIN:
             known = {e.msgid for e in old.entries} if isinstance(old, PoFile) else set()
-            final = final and all(e.msgstr or e.msgid in known for e in catalog.active())
+            wanted.update((lang, e.msgid) for e in catalog.active() if not e.msgstr and e.msgid not in known)
         data = catalogs.serialize(catalog)
         _note(path, data, files, changed)
         progress = catalogs.progress(catalog, (s.msgid for s in segments))
@@ -221,7 +224,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
             translation.__dict__["catalog"] = old  # the file as it is: its parse is the catalog, no need to parse again
         translations.append(translation)
         checked += check_translation(translation)
-    return _Planned(tuple(translations), tuple(findings), tuple(checked)), final
+    return _Planned(tuple(translations), tuple(findings), tuple(checked)), frozenset(wanted)
 
 
 def _unknown_entries(path: str, old: PoFile | None, entries, old_template: object) -> list[Finding]:

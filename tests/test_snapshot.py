@@ -43,15 +43,31 @@ def test_a_changed_article_is_read_again_alone(tiny_site, tmp_path):
     assert tree(tiny_site / "output") == cold_build(tiny_site, tmp_path / "cold")
 
 
-def test_a_unit_new_to_its_catalog_means_everything_is_built(tiny_site, tmp_path):
-    """Another article's catalog may hold its translation, and a full build looks in all of them."""
+def test_a_new_unit_no_other_article_has_translated_is_read_alone(tiny_site, tmp_path):
     published_twice(tiny_site)
     edit(tiny_site, "sources/sleep.md", "Sleep matters.", "Sleep matters a lot.")
     result = run_cli(tiny_site, "publish")
     assert result.returncode == 0, result.stderr
-    assert "Read again" not in result.stdout
+    assert "Read again 1 changed article(s)" in result.stdout
     assert "Sleep matters a lot." in (tiny_site / "output/en/t-sleep-03.html").read_text()
     assert tree(tiny_site / "output") == cold_build(tiny_site, tmp_path / "cold")
+
+
+def test_a_new_unit_another_article_has_translated_means_everything_is_built(tiny_site, tmp_path):
+    """The other article's catalog pre-fills it, and only a full build looks in all of them."""
+    published_twice(tiny_site)
+    edit(tiny_site, "sources/sleep.md", "Sleep matters.", "Sleep matters.\n\n## How often should I exercise?")
+    cold = tmp_path / "cold"
+    shutil.copytree(tiny_site / "locales", cold / "locales")  # the catalogs as they are before this publish
+    result = run_cli(tiny_site, "publish")
+    assert result.returncode == 0, result.stderr
+    assert "Read again" not in result.stdout
+    assert 'msgid "How often should I exercise?"\nmsgstr "Wie oft sollte ich mich bewegen?"' in (
+        tiny_site / "locales/de/LC_MESSAGES/t-sleep-03.po").read_text()
+    shutil.copytree(tiny_site / "sources", cold / "sources")
+    assert run_cli(cold, "publish").returncode == 0
+    assert tree(cold / "output") == tree(tiny_site / "output")
+    assert tree(cold / "locales") == tree(tiny_site / "locales")
 
 
 def test_without_the_feed_content_of_other_articles_everything_is_built(tiny_site, tmp_path):
@@ -130,3 +146,15 @@ def test_a_snapshot_saved_in_part_reads_back_whole(tmp_path):
     loaded = snapshot.load(tmp_path, "two")
     assert loaded is not None and loaded.articles == second and loaded.written == {"sources/a001.md"}
     assert len(list((tmp_path / snapshot.SNAPSHOT).iterdir())) <= 65  # replaced shards are removed
+
+
+def test_units_another_article_translated_are_known_until_the_next_full_build(tmp_path):
+    unit, other = ("de", "en", "How often should I exercise?"), ("de", "en", "Sleep matters.")
+    assert snapshot.could_fill(tmp_path, [unit])  # nothing noted: not known, so maybe
+    snapshot.save(tmp_path, snapshot.Snapshot("one", {}, frozenset()), confirmed=[unit])
+    assert snapshot.could_fill(tmp_path, [unit]) and not snapshot.could_fill(tmp_path, [other])
+    assert not snapshot.could_fill(tmp_path, [("en", "de", unit[2])])  # another pair of languages
+    snapshot.save(tmp_path, snapshot.Snapshot("two", {}, frozenset()), fresh=set(), confirmed=[other])
+    assert snapshot.could_fill(tmp_path, [unit]) and snapshot.could_fill(tmp_path, [other])
+    snapshot.save(tmp_path, snapshot.Snapshot("three", {}, frozenset()), confirmed=[other])  # a full build
+    assert not snapshot.could_fill(tmp_path, [unit])
