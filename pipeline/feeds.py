@@ -77,9 +77,12 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
         text = gettext[lang]
         names = {key: text(label) for key, label in config.topics.items()}
         own = [p for p in pages if p.article.lang == lang]
-        dated = sorted(((feed_dates(p.article, ledgers[p.article.id], lang), p) for p in own),
-                       key=lambda item: (-item[0][1].toordinal(), ledgers[item[1].article.id].entry_id(lang) or ""))
-        newest = [p for _, p in dated]
+        newest = sorted(own, key=lambda p: (-feed_dates(p.article, ledgers[p.article.id], lang)[1].toordinal(),
+                                            ledgers[p.article.id].entry_id(lang) or ""))
+        by_topic: dict[str, list[Page]] = defaultdict(list)  # each newest first
+        for page in newest:
+            for key in dict.fromkeys(page.article.topics):
+                by_topic[key].append(page)
         made: dict[str, FeedEntry] = {}  # each entry's content is rendered once, and only if a feed shows it
 
         def entries(selection: list[Page], made: dict[str, FeedEntry] = made,
@@ -91,7 +94,7 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
 
         feeds.append(_feed(config, lang, None, text(config.title), entries(newest), text))
         for key in config.topics:
-            narrowed = [p for p in newest if key in p.article.topics]
+            narrowed = by_topic[key]
             if narrowed:
                 feeds.append(_feed(config, lang, key, f"{text(config.title)}: {names[key]}", entries(narrowed), text))
     return feeds

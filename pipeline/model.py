@@ -230,7 +230,7 @@ class Ledger:
     newsletters: tuple[NewsletterRecord, ...] = ()  # what went out in which issue, oldest first
 
     def entry_id(self, lang: str) -> str | None:
-        return dict(self.entry_ids).get(lang)
+        return next((entry for language, entry in reversed(self.entry_ids) if language == lang), None)
 
     @property
     def current(self) -> Version:

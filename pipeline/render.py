@@ -327,6 +327,16 @@ def _structured_data(page: Page, config: SiteConfig) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+@dataclass(frozen=True, slots=True)
+class _IndexEntry:
+    """One line of an index. A record, not a dict: Jinja reads attributes first, and an index has thousands."""
+
+    href: str
+    title: str
+    summary: str
+    dates: Markup
+
+
 def _index_page(lang: str, pages: Sequence[Page], languages: Sequence[str], config: SiteConfig,
                 text: SiteText) -> bytes:
     # An index lists thousands of articles on a few hundred distinct days: each line is made once.
@@ -337,12 +347,8 @@ def _index_page(lang: str, pages: Sequence[Page], languages: Sequence[str], conf
         return text.gettext("Created on %(date)s") % {"date": _long_date(created, lang)}
 
     entries = [
-        {
-            "href": page.path.split("/", 1)[1],
-            "title": page.article.title.value,
-            "summary": page.article.summary.value,
-            "dates": dates(page.article.created, page.article.updated),
-        }
+        _IndexEntry(page.path.split("/", 1)[1], page.article.title.value, page.article.summary.value,
+                    dates(page.article.created, page.article.updated))
         for page in sorted(pages, key=lambda p: (-(p.article.updated or p.article.created).toordinal(), p.article.id))
     ]
     paths = {l: f"{l}/index.html" for l in languages}

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from lxml import etree
-
 from pipeline.config import SiteConfig
 from pipeline.model import Page
 
@@ -16,22 +14,39 @@ XHTML = "http://www.w3.org/1999/xhtml"
 
 def sitemap(pages: Sequence[Page], indexes: Sequence[str], config: SiteConfig,
             lastmod: Mapping[str, str]) -> bytes:
-    """Every page and language index, each with ``hreflang`` links to all its language versions."""
+    """Every page and language index, each with ``hreflang`` links to all its language versions.
+
+    Written as text, not through lxml: at 20,000 pages building the tree was a tenth of a
+    publish. ``tests/test_sitemap.py`` holds it to what lxml writes for the same tree.
+    """
     groups: dict[str, dict[str, str]] = defaultdict(dict)
     for page in pages:
         groups[page.article.id][page.article.lang] = page.path
     groups["index"] = {path.split("/")[0]: path for path in indexes}
-    root = etree.Element(f"{{{NS}}}urlset", nsmap={None: NS, "xhtml": XHTML})
+    lines = ["<?xml version='1.0' encoding='UTF-8'?>"]
     for _, versions in sorted(groups.items()):
-        for lang in (l for l in config.languages if l in versions):
-            url = etree.SubElement(root, f"{{{NS}}}url")
-            etree.SubElement(url, f"{{{NS}}}loc").text = config.base_url + versions[lang]
+        languages = [l for l in config.languages if l in versions]
+        links = [f'    <xhtml:link rel="alternate" hreflang={_attribute(l)} href={_attribute(config.base_url + versions[l])}/>'
+                 for l in languages]
+        for lang in languages:
+            lines += ["  <url>", f"    <loc>{_text(config.base_url + versions[lang])}</loc>"]
             if versions[lang] in lastmod:
-                etree.SubElement(url, f"{{{NS}}}lastmod").text = lastmod[versions[lang]]
-            for other in (l for l in config.languages if l in versions):
-                etree.SubElement(url, f"{{{XHTML}}}link", rel="alternate", hreflang=other,
-                                 href=config.base_url + versions[other])
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+                lines.append(f"    <lastmod>{_text(lastmod[versions[lang]])}</lastmod>")
+            lines += links
+            lines.append("  </url>")
+    opening = f'<urlset xmlns="{NS}" xmlns:xhtml="{XHTML}"'
+    if len(lines) == 1:
+        return "\n".join(lines + [opening + "/>", ""]).encode("utf-8")
+    return "\n".join([lines[0], opening + ">", *lines[1:], "</urlset>", ""]).encode("utf-8")
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _attribute(value: str) -> str:
+    escaped = _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+    return f'"{escaped}"'
 
 
 def robots(config: SiteConfig) -> bytes:

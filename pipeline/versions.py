@@ -108,8 +108,10 @@ def feed_dates(article: Article, ledger: Ledger, lang: str) -> tuple[dt.date, dt
     date it caught up with a substantive update (its first completion does not count).
     """
     updated = article.updated or article.created
+    if lang == article.source_lang:
+        return article.created, updated
     record = ledger.translation(lang)
-    if lang != article.source_lang and record and any(
+    if record and any(
             v.kind == "substantive" and 1 < v.number <= record.version for v in ledger.versions):
         updated = max(updated, record.completed)
     return article.created, updated
