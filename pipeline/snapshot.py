@@ -85,10 +85,11 @@ def article_build(article: Article, languages: Sequence[str], pages: Sequence[Pa
                   ledger: Ledger, held_back: Sequence[HeldBack], findings: Sequence[Finding],
                   checked: Sequence[Finding], outputs: Sequence[str]) -> ArticleBuild:
     """One article of a build, made light."""
+    stub = light(article)  # also the article of its page in its own language: pickled once
     return ArticleBuild(
-        article=light(article),
+        article=stub,
         inputs=inputs_of(article, languages),
-        pages=tuple(replace(p, article=light(p.article)) for p in pages),
+        pages=tuple(replace(p, article=stub if p.article is article else light(p.article)) for p in pages),
         keys={p.path: keys[p.path] for p in pages},
         ledger=ledger,
         held_back=tuple(replace(h, article=light(h.article)) if h.article else h for h in held_back),
