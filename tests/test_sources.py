@@ -65,6 +65,8 @@ def test_a_good_article_needs_nothing_optional(tiny_site):
     ("front", "expected"),
     [
         (GOOD_FRONT.replace("title: Why walk?", "title: [unclosed"), "sources/bad.md:5: front matter is not valid YAML"),
+        (GOOD_FRONT.replace("title: Why walk?", 'title: "Why \\q?"'),
+         "sources/bad.md:4: front matter is not valid YAML: found unknown escape character 'q'"),
         (GOOD_FRONT.replace("lang: en\n", "lang: en\nlang: de\n"), "sources/bad.md:4: 'lang' is given twice (first on line 3)"),
         (GOOD_FRONT.replace("created:", "craeted:"), "sources/bad.md:7: unknown field 'craeted'"),
         (GOOD_FRONT.replace("created: 2022-06-02", "created: 2022-02-30"), "sources/bad.md:7: 'created' is not a possible value: day is out of range"),
