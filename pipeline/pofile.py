@@ -20,6 +20,10 @@ WIDTH = 79  # GNU gettext's default page width
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a": "\\a", "\b": "\\b",
             "\f": "\\f", "\v": "\\v"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
+_ESCAPE_TABLE = str.maketrans(_ESCAPES)
+# ASCII text up to and including each break opportunity of ``_can_break_after``: a space not
+# followed by another, a hyphen not followed by a space or digit, a newline that is not last.
+_ASCII_WORDS = re.compile(r".*?(?: (?=[^ ])|-(?=[^ \d])|\n(?=.))|.+", re.DOTALL)
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"\s*$')
 _ESCAPE = re.compile(r"\\(.)")
 _KEYWORD = re.compile(r"^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+(\".*)$")
@@ -251,7 +255,7 @@ def _field(prefix: str, keyword: str, text: str) -> list[str]:
 
 
 def escape(text: str) -> str:
-    return "".join(_ESCAPES.get(c, c) for c in text)
+    return text.translate(_ESCAPE_TABLE)
 
 
 def _split_newlines(text: str) -> list[str]:
@@ -267,6 +271,28 @@ def _wrap(text: str, limit: int) -> list[str]:
     """Greedy wrapping at the break opportunities GNU gettext uses for Latin text."""
     if not text:
         return [""]
+    if text.isascii():
+        return _wrap_ascii(text, limit)
+    return _wrap_any(text, limit)
+
+
+def _wrap_ascii(text: str, limit: int) -> list[str]:
+    """``_wrap_any`` for ASCII text, a word at a time instead of a character at a time: writing
+    catalogs was mostly wrapping. Every character is one column, or its escape's length."""
+    chunks: list[str] = []
+    line, width = "", 0
+    for word in _ASCII_WORDS.findall(text):
+        piece = escape(word)
+        if line and width + len(piece) > limit:
+            chunks.append(line)
+            line, width = "", 0
+        line += piece
+        width += len(piece)
+    chunks.append(line)
+    return chunks
+
+
+def _wrap_any(text: str, limit: int) -> list[str]:
     cells = [(escape(c), _char_width(c)) for c in text]
     chunks: list[str] = []
     start = 0
@@ -318,4 +344,4 @@ def _char_width(char: str) -> int:
 
 
 def _width(line: str) -> int:
-    return sum(_char_width(c) for c in line)
+    return len(line) if line.isascii() else sum(_char_width(c) for c in line)

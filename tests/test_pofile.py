@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline import pofile
 from pipeline.errors import CatalogError
@@ -96,3 +98,11 @@ def test_syntax_errors_name_their_line(text, line, message):
     with pytest.raises(CatalogError) as info:
         pofile.read("locales/de/LC_MESSAGES/x.po", text)
     assert info.value.line == line and message in info.value.message
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(' --a9"\\\t\r\n\x01xyz'), min_size=1, max_size=200),
+       limit=st.integers(1, 80))
+def test_ascii_wrapping_breaks_where_the_general_wrapping_does(text, limit):
+    """The word-at-a-time path for ASCII text against the character-at-a-time one."""
+    assert pofile._wrap_ascii(text, limit) == pofile._wrap_any(text, limit)
