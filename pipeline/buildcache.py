@@ -55,8 +55,8 @@ class Inputs:
 
     def changed(self) -> tuple[str, set[str]] | None:
         """The digest the last publish noted, and the files changed, added or removed since;
-        None when there is no usable record: none at all, or one of another build date."""
-        if not self.day or not self.last or self.last.get("day") != self.day:
+        None when there is no usable record."""
+        if not self.day or not self.last:
             return None
         before, now = self.last["inputs"], self.table
         return self.last["digest"], {name for name in before.keys() | now.keys() if _content(before, name) != _content(now, name)}

@@ -119,6 +119,10 @@ def _prepare_changed(root: Path, when: dt.datetime | None, editorial: Collection
     ids = last.changed_articles(since[1]) if last and since else None
     if last is None or ids is None or not set(editorial) <= ids:
         return None  # a change that concerns every page
+    # Reviews fall due with the days: a page that should show another overdue state is made again.
+    overdue = {r.article.id for r in due_reviews([b.article for b in last.articles.values()], when.date(),
+                                                 config.review_window_days) if r.state == OVERDUE}
+    ids |= {i for i, built in last.articles.items() if any(p.overdue != (i in overdue) for p in built.pages)}
     carried = {i: built for i, built in last.articles.items() if i not in ids}
     files = [last.articles[i].article.origin.path for i in sorted(ids)]
     if not all(os.path.isfile(root / path) for path in files):

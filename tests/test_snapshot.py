@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from pipeline import snapshot
-from tests.helpers import run_cli, tree
+from tests.helpers import EPOCH, run_cli, tree
 
 
 def edit(root: Path, name: str, old: str, new: str) -> None:
@@ -158,3 +158,37 @@ def test_units_another_article_translated_are_known_until_the_next_full_build(tm
     assert snapshot.could_fill(tmp_path, [unit]) and snapshot.could_fill(tmp_path, [other])
     snapshot.save(tmp_path, snapshot.Snapshot("three", {}, frozenset()), confirmed=[other])  # a full build
     assert not snapshot.could_fill(tmp_path, [unit])
+
+
+NEXT_DAY = {"SOURCE_DATE_EPOCH": str(EPOCH + 86400)}
+NEW_YEAR = {"SOURCE_DATE_EPOCH": str(EPOCH + 40 * 86400)}  # 2026-01-03: the review planned for 2025 is overdue
+
+
+def test_a_new_day_reads_again_only_what_changed(tiny_site, tmp_path):
+    published_twice(tiny_site)
+    edit(tiny_site, *REVISED)
+    cold = tmp_path / "cold"
+    shutil.copytree(tiny_site / "sources", cold / "sources")
+    shutil.copytree(tiny_site / "locales", cold / "locales")
+    result = run_cli(tiny_site, "publish", env=NEXT_DAY)
+    assert result.returncode == 0, result.stderr
+    assert "Read again 1 changed article(s)" in result.stdout
+    assert "New version t-legs-01: version 2 of 2025-11-25" in result.stdout
+    full = run_cli(cold, "publish", env=NEXT_DAY)
+    assert result.stderr == full.stderr  # reviews are counted from the new day
+    for folder in ("output", "sources", "locales"):
+        assert tree(cold / folder) == tree(tiny_site / folder), folder
+
+
+def test_a_review_falling_due_makes_its_pages_again(tiny_site, tmp_path):
+    edit(tiny_site, "sources/site.toml", "[site]\n", "[site]\noverdue_notice = true\n")
+    published_twice(tiny_site)
+    result = run_cli(tiny_site, "publish", env=NEW_YEAR)
+    assert result.returncode == 0, result.stderr
+    assert "Read again 1 changed article(s)" in result.stdout  # t-legs-01, whose review is overdue now
+    assert "is overdue" in (tiny_site / "output/en/leg-exercises.html").read_text()
+    cold = tmp_path / "cold"
+    shutil.copytree(tiny_site / "sources", cold / "sources")
+    shutil.copytree(tiny_site / "locales", cold / "locales")
+    assert run_cli(cold, "publish", env=NEW_YEAR).returncode == 0
+    assert tree(cold / "output") == tree(tiny_site / "output")
