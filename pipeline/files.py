@@ -10,9 +10,10 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, folder_made: bool = False) -> None:
     """Write through a temporary file in the same folder and ``os.replace`` it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not folder_made:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -24,14 +25,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, folder_made: bool = False) -> bool:
     """Write unless the file already holds exactly ``data``; True when it wrote."""
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    write_atomic(path, data)
+    write_atomic(path, data, folder_made)
     return True
 
 
@@ -43,7 +44,9 @@ def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = 
 
     Returns how many files were written and removed.
     """
-    written = sum(write_if_changed(folder / rel, data) for rel, data in sorted(files.items()))
+    for parent in sorted({os.path.dirname(rel) for rel in files}):  # once each, not once per file
+        (folder / parent).mkdir(parents=True, exist_ok=True)
+    written = sum(write_if_changed(folder / rel, data, folder_made=True) for rel, data in sorted(files.items()))
     removed = 0
     for current, dirs, names in os.walk(folder, topdown=False):
         rel_folder = os.path.relpath(current, folder)

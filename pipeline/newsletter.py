@@ -11,9 +11,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 
 from pipeline.errors import PipelineError
 from pipeline.model import Ledger, NewsletterRecord, Page
@@ -109,6 +106,10 @@ def check_size(html: bytes, where: str) -> None:
 
 def eml(subject: str, sender: str, html: str, text: str, date: dt.datetime, message_id: str) -> bytes:
     """A multipart/alternative message, plain text first, UTF-8, byte for byte reproducible."""
+    from email.message import EmailMessage  # only the newsletter command writes mail
+    from email.policy import SMTP
+    from email.utils import format_datetime
+
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject
     message["From"] = sender

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-import css_inline
 import lxml.html
 import nh3
 from babel import Locale
@@ -228,6 +227,8 @@ def render_newsletter(issue: Issue, config: SiteConfig, text: SiteText, view_url
         preheader=" · ".join(i.page.article.title.value for i in issue.items)[:140],
     )
     html = _render("newsletter.html", text, **context).decode("utf-8")
+    import css_inline  # only a newsletter needs it: imported here, it costs a publish nothing
+
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True, keep_style_tags=False)
     plain = _render("newsletter.txt", text, **context).decode("utf-8")
     return Newsletter(subject, inliner.inline(html), re.sub(r"\n{3,}", "\n\n", plain))

@@ -222,6 +222,8 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
                                   old is not None, data, files[published_path(lang, unit.domain)])
         if data == files[path]:
             translation.__dict__["catalog"] = old  # the file as it is: its parse is the catalog, no need to parse again
+        if isinstance(existing.get(published_path(lang, unit.domain)), PublishedTranslation):
+            translation.__dict__["published"] = existing[published_path(lang, unit.domain)]  # parsed to check it
         translations.append(translation)
         checked += check_translation(translation)
     return _Planned(tuple(translations), tuple(findings), tuple(checked)), frozenset(wanted)
