@@ -3,10 +3,8 @@ deterministic. Small jobs stay in this process: starting workers costs more than
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -29,6 +27,8 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], threshold: int | None 
     workers, threshold = _settings(threshold)
     if workers < 2 or len(items) < threshold:
         return [fn(item) for item in items]
+    from concurrent.futures import ProcessPoolExecutor  # imported when needed: a small publish never is
+
     chunk = max(1, len(items) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, items, chunksize=chunk))
@@ -51,7 +51,12 @@ def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None)
     """
     global _TASK
     workers, threshold = _settings(threshold)
-    if workers < 2 or count < threshold or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or count < threshold:
+        return [fn(i) for i in range(count)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [fn(i) for i in range(count)]
     _TASK = fn
     try:

@@ -6,9 +6,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from babel.messages.extract import DEFAULT_KEYWORDS, extract
-from jinja2.ext import babel_extract
-
 from pipeline.config import CONFIG_PATH, SiteConfig
 from pipeline.memo import Memo
 from pipeline.model import Origin, Segment
@@ -32,6 +29,9 @@ def site_segments(config: SiteConfig, memo: Memo | None = None) -> tuple[Segment
 
 
 def _code_segments() -> list[Segment]:
+    from babel.messages.extract import DEFAULT_KEYWORDS  # memoized: most publishes never extract
+    from jinja2.ext import babel_extract
+
     found: list[Segment] = []
     folder = Path(str(TEMPLATES))
     for template in sorted([*folder.glob("*.html"), *folder.glob("*.txt")]):
@@ -43,6 +43,8 @@ def _code_segments() -> list[Segment]:
 
 def _extracted(path: Path, shown_as: str, method, keywords: dict, options: dict) -> list[Segment]:
     """The messages Babel finds in one file; a "Translators:" comment tells what each one is."""
+    from babel.messages.extract import extract
+
     found = []
     with path.open("rb") as fileobj:
         for line, message, comments, _context in extract(method, fileobj, keywords=keywords,
