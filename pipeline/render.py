@@ -85,8 +85,8 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
         by_article[page.article.id][page.article.lang] = page
     listed, pages = pages, [p for p in pages if only is None or p.path in only]
     memo = memo or Memo(None, "pages")
-    if memo.folder is not None:  # compiling the templates is a fifth of a publish that renders one article
-        _environment().bytecode_cache = FileSystemBytecodeCache(str(_made(memo.folder.parent / "templates")))
+    if memo.cache_folder is not None:  # compiling the templates is a fifth of a publish that renders one article
+        _environment().bytecode_cache = FileSystemBytecodeCache(str(_made(memo.cache_folder / "templates")))
     words = {lang: hashlib.blake2b(pickle.dumps((sorted((text.messages or {}).items()), config))).digest()
              for lang, text in texts.items()}
     keyed = [memo.key(pickle.dumps((_identity(page, keys),

@@ -108,7 +108,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     fill units that are new to a catalog, so a domain without such units is final as it is;
     only the others are merged again here, once all catalogs are known. A domain whose files
     come out unchanged is settled: merging it again would give the same bytes whatever the
-    time, so it is kept in ``.cache/memo`` and not merged at all next time.
+    time, so it is kept in ``.cache/memo.sqlite`` and not merged at all next time.
     """
     problems: list[PipelineError] = _unknown_languages(root, config)
     units = _units(articles, config, Memo(root, "site"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pipeline.memo import Memo
+import shutil
+import sqlite3
+
+from pipeline.memo import STORE, Memo
 
 
 def test_a_result_is_reused_only_for_the_same_bytes_and_context(tmp_path):
@@ -23,12 +26,39 @@ def test_a_result_is_reused_only_for_the_same_bytes_and_context(tmp_path):
 def test_a_damaged_entry_is_computed_again(tmp_path):
     memo = Memo(tmp_path, "test")
     memo.cached(b"abc", "x", lambda: "first")
-    key = memo.key(b"abc", "x")
-    (tmp_path / ".cache/memo/test" / key[:2] / key).write_bytes(b"not a pickle")
+    with sqlite3.connect(tmp_path / STORE) as store:
+        store.execute("UPDATE memo SET value = ?", (b"not a pickle",))
     assert memo.cached(b"abc", "x", lambda: "again") == "again"
+    assert memo.cached(b"abc", "x", lambda: "third") == "again"  # kept in place of the damaged one
+
+
+def test_a_damaged_store_is_started_afresh(tmp_path):
+    (tmp_path / STORE).parent.mkdir(parents=True)
+    (tmp_path / STORE).write_bytes(b"this is not a database" * 100)
+    memo = Memo(tmp_path, "test")
+    assert memo.cached(b"abc", "x", lambda: 1) == 1
+    assert memo.cached(b"abc", "x", lambda: 2) == 1
+
+
+def test_forked_workers_keep_their_results_in_the_same_store(tmp_path, monkeypatch):
+    from pipeline.parallel import map_forked
+
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    memo = Memo(tmp_path, "test")
+    assert memo.cached(b"parent", "x", lambda: "p") == "p"  # the parent has a connection before the fork
+    assert map_forked(lambda i: memo.cached(str(i).encode(), "x", lambda: i * i), 40, threshold=1) == [
+        i * i for i in range(40)]
+    assert [memo.cached(str(i).encode(), "x", lambda: -1) for i in range(40)] == [i * i for i in range(40)]
 
 
 def test_without_a_folder_nothing_is_kept(tmp_path):
     memo = Memo(None, "test")
     assert memo.cached(b"abc", "x", lambda: 1) == 1
     assert memo.cached(b"abc", "x", lambda: 2) == 2
+
+
+def test_a_deleted_store_is_a_new_one_even_in_the_same_process(tmp_path):
+    assert Memo(tmp_path, "test").cached(b"abc", "x", lambda: 1) == 1
+    shutil.rmtree(tmp_path / ".cache")
+    assert Memo(tmp_path, "test").cached(b"abc", "x", lambda: 2) == 2
+    assert (tmp_path / STORE).is_file()
