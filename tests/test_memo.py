@@ -27,7 +27,7 @@ def test_a_damaged_entry_is_computed_again(tmp_path):
     memo = Memo(tmp_path, "test")
     memo.cached(b"abc", "x", lambda: "first")
     with sqlite3.connect(tmp_path / STORE) as store:
-        store.execute("UPDATE memo SET value = ?", (b"not a pickle",))
+        store.execute("UPDATE results SET value = ?", (b"not a pickle",))
     assert memo.cached(b"abc", "x", lambda: "again") == "again"
     assert memo.cached(b"abc", "x", lambda: "third") == "again"  # kept in place of the damaged one
 

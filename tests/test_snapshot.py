@@ -75,7 +75,7 @@ def test_a_new_unit_another_article_has_translated_means_everything_is_built(tin
 def test_without_the_feed_content_of_other_articles_everything_is_built(tiny_site, tmp_path):
     published_twice(tiny_site)
     with sqlite3.connect(tiny_site / STORE) as store:  # the feeds show other articles' bodies
-        store.execute("DELETE FROM memo WHERE kind = 'content'")
+        store.execute("DELETE FROM results WHERE kind = 'content'")
     edit(tiny_site, *REVISED)
     result = run_cli(tiny_site, "publish")
     assert result.returncode == 0, result.stderr
