@@ -10,10 +10,9 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes, folder_made: bool = False) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder and ``os.replace`` it into place."""
-    if not folder_made:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -25,28 +24,30 @@ def write_atomic(path: Path, data: bytes, folder_made: bool = False) -> None:
         raise
 
 
-def write_if_changed(path: Path, data: bytes, folder_made: bool = False) -> bool:
+def write_if_changed(path: Path, data: bytes) -> bool:
     """Write unless the file already holds exactly ``data``; True when it wrote."""
     try:
         if path.read_bytes() == data:
             return False
     except FileNotFoundError:
         pass
-    write_atomic(path, data, folder_made)
+    write_atomic(path, data)
     return True
 
 
-def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = (),
-              kept: Collection[str] = ()) -> tuple[int, int]:
-    """Make ``folder`` hold exactly ``files``: write what changed, remove what is gone, but leave
-    alone what lies below the ``keep`` prefixes (another command's output) and the files named
-    in ``kept`` (known to be as they should).
+def _sync_staging(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = (),
+                  kept: Collection[str] = ()) -> tuple[int, int]:
+    """Make the staging ``folder`` hold exactly ``files``: write what changed, remove what is
+    gone, but leave alone what lies below the ``keep`` prefixes (another command's output) and
+    the files named in ``kept`` (known to be as they should).
 
+    Nobody reads the staging folder, so a file is written in place rather than through a
+    temporary one; but its old self is a hard link into the live tree, so it is unlinked first.
     Returns how many files were written and removed.
     """
     for parent in sorted({os.path.dirname(rel) for rel in files}):  # once each, not once per file
         (folder / parent).mkdir(parents=True, exist_ok=True)
-    written = sum(write_if_changed(folder / rel, data, folder_made=True) for rel, data in sorted(files.items()))
+    written = sum(_write_staged(os.path.join(folder, rel), data) for rel, data in sorted(files.items()))
     removed = 0
     for current, dirs, names in os.walk(folder, topdown=False):
         rel_folder = os.path.relpath(current, folder)
@@ -58,6 +59,21 @@ def sync_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = 
         if rel_folder != "." and not (keep and rel_folder.startswith(keep)) and not os.listdir(current):
             os.rmdir(current)
     return written, removed
+
+
+def _write_staged(path: str, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as file:
+            if file.read() == data:
+                return False
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.fchmod(descriptor, 0o644)  # whatever the umask: the web server reads these files
+    with open(descriptor, "wb") as file:
+        file.write(data)
+    return True
 
 
 def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = (),
@@ -72,7 +88,7 @@ def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...]
     shutil.rmtree(staging, ignore_errors=True)
     if folder.is_dir():
         _link_tree(folder, staging)
-    written, removed = sync_tree(staging, files, keep, kept)
+    written, removed = _sync_staging(staging, files, keep, kept)
     if folder.is_dir() and not written and not removed:
         shutil.rmtree(staging)
         return 0, 0

@@ -76,3 +76,15 @@ def test_a_lock_from_another_machine_is_not_taken_over(tiny_site):
     with pytest.raises(PipelineError, match="a publish on elsewhere \\(pid 12\\) holds the lock"):
         with exclusive(tiny_site, "publish"):
             pass
+
+
+def test_output_files_are_readable_by_all_whatever_the_umask(tiny_site):
+    from pipeline.publish import publish
+    from tests.helpers import BUILD_TIME
+
+    old = os.umask(0o077)
+    try:
+        publish(tiny_site, when=BUILD_TIME)
+    finally:
+        os.umask(old)
+    assert {p.stat().st_mode & 0o777 for p in (tiny_site / "output").rglob("*") if p.is_file()} == {0o644}
