@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import pickle
 import os
+import pickle
 import tomllib
 import zoneinfo
 from collections.abc import Iterable

@@ -127,17 +127,22 @@ def save(root: Path, snapshot: Snapshot, fresh: Collection[str] | None = None,
     """
     folder = root / SNAPSHOT
     folder.mkdir(parents=True, exist_ok=True)
+    old: tuple[str, ...] = ()
+    if fresh is not None:
+        try:
+            with open(folder / HEAD, "rb") as file:
+                old = pickle.load(file).shards
+            if not (folder / CONFIRMED).is_file():
+                raise FileNotFoundError(CONFIRMED)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
+            forget(root)  # what the articles not built now had translated is lost: no snapshot at all
+            return
     keys = b"".join(_confirmed_key(*unit) for unit in confirmed)
     if fresh is None:
         _write_bytes(folder / CONFIRMED, keys)
     else:
         with open(folder / CONFIRMED, "ab") as file:
             file.write(keys)
-    try:
-        with open(folder / HEAD, "rb") as file:
-            old = pickle.load(file).shards if fresh is not None else ()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
-        old, fresh = (), None
     kept = {int(name.split("-")[0]): name for name in old}
     groups: dict[int, dict[str, ArticleBuild]] = {}
     for article_id, built in snapshot.articles.items():

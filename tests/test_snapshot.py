@@ -195,3 +195,14 @@ def test_a_review_falling_due_makes_its_pages_again(tiny_site, tmp_path):
     shutil.copytree(tiny_site / "locales", cold / "locales")
     assert run_cli(cold, "publish", env=NEW_YEAR).returncode == 0
     assert tree(cold / "output") == tree(tiny_site / "output")
+
+
+def test_a_partial_save_over_a_damaged_snapshot_leaves_none(tmp_path):
+    """Without the notes of the articles not built, a partial snapshot could miss a translation
+    another article has: better no snapshot, and a full build next time."""
+    unit = ("de", "en", "How often should I exercise?")
+    snapshot.save(tmp_path, snapshot.Snapshot("one", {}, frozenset()), confirmed=[unit])
+    (tmp_path / snapshot.SNAPSHOT / snapshot.CONFIRMED).unlink()
+    snapshot.save(tmp_path, snapshot.Snapshot("two", {}, frozenset()), fresh=set(), confirmed=[])
+    assert snapshot.load(tmp_path, "two") is None
+    assert snapshot.could_fill(tmp_path, [unit])
