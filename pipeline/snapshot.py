@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import catalogs, versions
+from pipeline.files import write_atomic
 from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
 from pipeline.published import published_path
 
@@ -139,7 +140,7 @@ def save(root: Path, snapshot: Snapshot, fresh: Collection[str] | None = None,
             return
     keys = b"".join(_confirmed_key(*unit) for unit in confirmed)
     if fresh is None:
-        _write_bytes(folder / CONFIRMED, keys)
+        write_atomic(folder / CONFIRMED, keys)
     else:
         with open(folder / CONFIRMED, "ab") as file:
             file.write(keys)
@@ -198,13 +199,7 @@ def _confirmed_key(lang: str, source_lang: str, msgid: str) -> bytes:
 
 
 def _write(path: Path, value: object) -> None:
-    _write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def unchanged_files(carried: Iterable[ArticleBuild]) -> set[str]:

@@ -31,6 +31,13 @@ def published_twice(site: Path) -> None:
     assert run_cli(site, "publish").returncode == 0
 
 
+def publish_in_full(site: Path) -> None:
+    """Publish, and check it read everything: no article was taken from the last publish."""
+    result = run_cli(site, "publish")
+    assert result.returncode == 0, result.stderr
+    assert "Read again" not in result.stdout
+
+
 REVISED = ("sources/legs.md", "Doe J. A fictional study.", "Doe J. A fictional study, revised.")
 
 
@@ -61,9 +68,7 @@ def test_a_new_unit_another_article_has_translated_means_everything_is_built(tin
     edit(tiny_site, "sources/sleep.md", "Sleep matters.", "Sleep matters.\n\n## How often should I exercise?")
     cold = tmp_path / "cold"
     shutil.copytree(tiny_site / "locales", cold / "locales")  # the catalogs as they are before this publish
-    result = run_cli(tiny_site, "publish")
-    assert result.returncode == 0, result.stderr
-    assert "Read again" not in result.stdout
+    publish_in_full(tiny_site)
     assert 'msgid "How often should I exercise?"\nmsgstr "Wie oft sollte ich mich bewegen?"' in (
         tiny_site / "locales/de/LC_MESSAGES/t-sleep-03.po").read_text()
     shutil.copytree(tiny_site / "sources", cold / "sources")
@@ -77,18 +82,14 @@ def test_without_the_feed_content_of_other_articles_everything_is_built(tiny_sit
     with sqlite3.connect(tiny_site / STORE) as store:  # the feeds show other articles' bodies
         store.execute("DELETE FROM results WHERE kind = 'content'")
     edit(tiny_site, *REVISED)
-    result = run_cli(tiny_site, "publish")
-    assert result.returncode == 0, result.stderr
-    assert "Read again" not in result.stdout
+    publish_in_full(tiny_site)
     assert tree(tiny_site / "output") == cold_build(tiny_site, tmp_path / "cold")
 
 
 def test_a_changed_setting_means_everything_is_built(tiny_site, tmp_path):
     published_twice(tiny_site)
     edit(tiny_site, "sources/site.toml", "tiny.example.org", "tiny.example.net")
-    result = run_cli(tiny_site, "publish")
-    assert result.returncode == 0, result.stderr
-    assert "Read again" not in result.stdout
+    publish_in_full(tiny_site)
     assert "https://tiny.example.net/de/wasser.html" in (tiny_site / "output/en/water.html").read_text()
     assert tree(tiny_site / "output") == cold_build(tiny_site, tmp_path / "cold")
 
@@ -96,9 +97,7 @@ def test_a_changed_setting_means_everything_is_built(tiny_site, tmp_path):
 def test_a_new_id_in_a_changed_source_means_everything_is_built(tiny_site, tmp_path):
     published_twice(tiny_site)
     edit(tiny_site, "sources/sleep.md", "id: t-sleep-03", "id: t-sleep-04")
-    result = run_cli(tiny_site, "publish")
-    assert result.returncode == 0, result.stderr
-    assert "Read again" not in result.stdout
+    publish_in_full(tiny_site)
     assert (tiny_site / "output/en/t-sleep-04.html").is_file()
     assert not (tiny_site / "output/en/t-sleep-03.html").exists()
 
