@@ -98,14 +98,17 @@ class Prepared:
 
 
 def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = (),
-            progress: Progress = SILENT) -> Prepared:
-    """Read settings, sources, ledgers and catalogs, and bring them up to date in memory."""
+            progress: Progress = SILENT, check: bool = True) -> Prepared:
+    """Read settings, sources, ledgers and catalogs, and bring them up to date in memory.
+
+    Without ``check``, translation QA is left out where its findings would be thrown away.
+    """
     config = load_config(root)
     when = when or build_time(config)
     progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")), PUBLISH_STAGES)
     found = read_source_set(root, config)
     progress.step(f"read {len(found.articles)} articles")
-    return _prepared(root, config, when, found, editorial, progress, {})
+    return _prepared(root, config, when, found, editorial, progress, {}, check)
 
 
 def _prepare_changed(root: Path, when: dt.datetime | None, editorial: Collection[str],
@@ -139,7 +142,7 @@ def _prepare_changed(root: Path, when: dt.datetime | None, editorial: Collection
 
 
 def _prepared(root: Path, config: SiteConfig, when: dt.datetime, found: SourceSet, editorial: Collection[str],
-              progress: Progress, carried: dict[str, ArticleBuild]) -> Prepared:
+              progress: Progress, carried: dict[str, ArticleBuild], check: bool = True) -> Prepared:
     sources, marks = found.articles, found.marks
     old_ledgers = read_ledgers(root, sources)
     ledgers = {a.id: versions.record_version(a, old_ledgers[a.id], when.date(), a.id in editorial, marks[a.id])
@@ -147,7 +150,7 @@ def _prepared(root: Path, config: SiteConfig, when: dt.datetime, found: SourceSe
     articles = tuple(versions.dated(a, ledgers[a.id]) for a in sources)
     pending = {a.id for a in sources
                if versions.pending_kind(a, old_ledgers[a.id], a.id in editorial, marks[a.id]) == "editorial"}
-    plan = plan_catalogs(root, articles, config, when, pending)
+    plan = plan_catalogs(root, articles, config, when, pending, check)
     progress.step(f"brought {len(plan.translations)} catalogs up to date")
     if carried:
         old_ledgers.update((i, built.ledger) for i, built in carried.items())
@@ -416,7 +419,7 @@ def _differs(path: Path, data: bytes) -> bool:
 def update_catalogs(root: Path, when: dt.datetime | None = None, editorial: Collection[str] = ()) -> tuple[str, ...]:
     """Bring every catalog up to date with the sources and templates; the paths written."""
     with exclusive(root, "catalogs"):
-        plan = prepare(root, when, editorial).plan
+        plan = prepare(root, when, editorial, check=False).plan  # nothing here prints translation QA
         for path, data in sorted(plan.changed.items()):
             write_if_changed(root / path, data)
     return tuple(sorted(plan.changed))

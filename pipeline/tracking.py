@@ -98,7 +98,7 @@ class _Planned:
 
 
 def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig, when: dt.datetime,
-                  editorial: Collection[str] = ()) -> CatalogPlan:
+                  editorial: Collection[str] = (), check: bool = True) -> CatalogPlan:
     """Every template and catalog merged in memory; reads existing files, writes nothing.
 
     Articles named in ``editorial`` carry a correction that keeps their translations valid:
@@ -128,7 +128,8 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
         if found:
             return found
         changed: dict[str, bytes] = {}
-        done, wanted = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain], changed)
+        done, wanted = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain],
+                                  changed, check)
         if not changed:
             memo.put(keys[unit.domain], done)
         before = {lang: _confirmed(existing.get(catalogs.catalog_path(lang, unit.domain))) for lang in _targets(unit, config)}
@@ -159,7 +160,8 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     for unit in units:
         done = planned.get(unit.domain)
         if done is None:
-            done, _ = _plan_unit(unit, config, when, existing, reuse, unit.domain in editorial, files[unit.domain], changed)
+            done, _ = _plan_unit(unit, config, when, existing, reuse, unit.domain in editorial, files[unit.domain],
+                                 changed, check)
         translations += done.translations
         findings += done.findings
         checked += done.checked
@@ -187,8 +189,12 @@ def _confirmed(po: object) -> dict[str, str]:
 
 def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapping[str, object],
                reuse: Mapping[tuple[str, str], Mapping[str, catalogs.Reuse]], editorial: bool,
-               files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> tuple[_Planned, frozenset[tuple[str, str]]]:
+               files: Mapping[str, bytes | None], changed: dict[str, bytes],
+               check: bool = True) -> tuple[_Planned, frozenset[tuple[str, str]]]:
     """One domain's template and catalogs merged; what differs from its files goes to ``changed``.
+
+    Translation QA runs unless ``check`` is off; even then where the domain's files stay as
+    they are, because that result is memoized for the next publish.
 
     Also tells what ``reuse`` could change: the units (language, msgid) that some catalog got
     empty and never had before. Without any, the result is final whatever ``reuse`` holds.
@@ -200,10 +206,9 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
     pot_path = catalogs.template_path(unit.domain)
     old_template = existing.get(pot_path)
     template = catalogs.update_template(old_template, header, entries)  # type: ignore[arg-type]
-    _note(pot_path, catalogs.serialize(template), files, changed)
+    touched = _note(pot_path, catalogs.serialize(template), files, changed)
     translations: list[Translation] = []
     findings: list[Finding] = []
-    checked: list[Finding] = []
     wanted: set[tuple[str, str]] = set()
     for lang in _targets(unit, config):
         path = catalogs.catalog_path(lang, unit.domain)
@@ -216,7 +221,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
             known = {e.msgid for e in old.entries} if isinstance(old, PoFile) else set()
             wanted.update((lang, e.msgid) for e in catalog.active() if not e.msgstr and e.msgid not in known)
         data = catalogs.serialize(catalog)
-        _note(path, data, files, changed)
+        touched = _note(path, data, files, changed) or touched
         progress = catalogs.progress(catalog, (s.msgid for s in segments))
         translation = Translation(unit.domain, lang, path, progress, catalogs.translations(catalog),
                                   old is not None, data, files[published_path(lang, unit.domain)])
@@ -225,7 +230,7 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
         if isinstance(existing.get(published_path(lang, unit.domain)), PublishedTranslation):
             translation.__dict__["published"] = existing[published_path(lang, unit.domain)]  # parsed to check it
         translations.append(translation)
-        checked += check_translation(translation)
+    checked = [f for t in translations for f in check_translation(t)] if check or not touched else []
     return _Planned(tuple(translations), tuple(findings), tuple(checked)), frozenset(wanted)
 
 
@@ -338,9 +343,12 @@ def _reuse_indexes(units: list[Unit], planned: Mapping[str, _Planned | None],
     return indexes
 
 
-def _note(path: str, data: bytes, files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> None:
+def _note(path: str, data: bytes, files: Mapping[str, bytes | None], changed: dict[str, bytes]) -> bool:
+    """Note ``data`` in ``changed`` if the file holds something else; True when it did."""
     if files.get(path) != data:
         changed[path] = data
+        return True
+    return False
 
 
 def describe(translation: Translation) -> str:

@@ -205,3 +205,19 @@ def test_a_partial_save_over_a_damaged_snapshot_leaves_none(tmp_path):
     snapshot.save(tmp_path, snapshot.Snapshot("two", {}, frozenset()), fresh=set(), confirmed=[])
     assert snapshot.load(tmp_path, "two") is None
     assert snapshot.could_fill(tmp_path, [unit])
+
+
+def test_translation_qa_left_out_by_catalogs_is_reported_by_the_next_publish(tiny_site, tmp_path):
+    """``make catalogs`` prints no QA and skips it where it rewrites a catalog, but not where the
+    files stay: that plan is memoized, and the next publish takes it as it is."""
+    published_twice(tiny_site)
+    edit(tiny_site, "locales/de/LC_MESSAGES/t-legs-01.po", '"**30 Minuten** Gehen', '"**20 Minuten** Gehen')
+    edit(tiny_site, "sources/sleep.md", "Sleep matters.", "Sleep matters a lot.")  # a catalog it rewrites
+    cold = tmp_path / "cold"
+    shutil.copytree(tiny_site / "sources", cold / "sources")
+    shutil.copytree(tiny_site / "locales", cold / "locales")
+    assert run_cli(tiny_site, "catalogs").returncode == 0
+    result = run_cli(tiny_site, "publish")
+    full = run_cli(cold, "publish")
+    assert "t-legs-01.po" in result.stderr and "i18n.number-mismatch" in result.stderr
+    assert result.stderr == full.stderr
