@@ -122,6 +122,15 @@ def _entry(path: str, lines: list[str], start: int) -> Entry:
     current: list[str] | None = None
     for offset, line in enumerate(lines):
         number = start + offset
+        first = line[0]  # most lines continue a string or name a keyword: looked at first
+        if first == '"':
+            if current is None:
+                raise CatalogError("a string with no keyword before it", path, number)
+            current.append(_string(path, number, line))
+            continue
+        if first == "m":
+            current = _keyword_line(path, number, line, fields)
+            continue
         if line.startswith("#~"):
             obsolete = True
             line = line[2:].lstrip() if not line.startswith("#~|") else "#|" + line[3:]
