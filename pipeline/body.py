@@ -17,8 +17,10 @@ from markdown_it.token import Token
 from pipeline.errors import SourceError
 from pipeline.model import Block, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph, Table, Text
 
-# Raw HTML is parsed only to be refused with its line; pages render with HTML off.
-_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table")
+# Raw HTML is parsed only to be refused with its line; pages render with HTML off. Inline
+# Markdown is parsed only where it could hold what we look for in it (see ``_Cursor.children``):
+# parsing every unit's inline syntax took half of reading an article.
+_PARSER = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
 _ALIGN = {"text-align:left": "left", "text-align:center": "center", "text-align:right": "right"}
 
 
@@ -29,6 +31,7 @@ class _Cursor:
     tokens: Sequence[Token]
     path: str
     offset: int  # lines before the body in the source file
+    env: dict  # what the block parse found for the inline one: reference definitions
     pos: int = 0
     problems: list[SourceError] | None = None
 
@@ -59,6 +62,14 @@ class _Cursor:
     def text(self, inline: Token) -> Text:
         return Text(normalize(inline.content), Origin(self.path, self.line(inline)))
 
+    def children(self, inline: Token) -> list[Token]:
+        """The inline tokens of a unit, as far as images and raw HTML go: a unit with neither
+        ``![`` nor ``<`` holds no image and no HTML, so it is not parsed."""
+        if not inline.children and ("<" in inline.content or "![" in inline.content):
+            inline.children = []
+            _PARSER.inline.parse(inline.content, _PARSER, self.env, inline.children)
+        return inline.children or []
+
 
 def normalize(markdown: str) -> str:
     """One line, single spaces: reflowing a paragraph does not change its unit."""
@@ -67,7 +78,8 @@ def normalize(markdown: str) -> str:
 
 def parse_body(body: str, path: str, offset: int) -> tuple[tuple[Block, ...], list[SourceError]]:
     """Blocks of an article body, and every problem found in it."""
-    cursor = _Cursor(_PARSER.parse(body), path, offset, problems=[])
+    env: dict = {}
+    cursor = _Cursor(_PARSER.parse(body, env), path, offset, env, problems=[])
     blocks: list[Block] = []
     while cursor.peek() is not None:
         block = _block(cursor)
@@ -121,7 +133,7 @@ def _paragraph(cursor: _Cursor) -> Paragraph | Figure | None:
     cursor.take()
     inline = cursor.take()
     cursor.take()
-    children = inline.children or []
+    children = cursor.children(inline)
     if len(children) == 1 and children[0].type == "image":
         return _figure(cursor, inline, children[0])
     if not _inline_ok(cursor, inline):
@@ -138,7 +150,7 @@ def _inline_ok(cursor: _Cursor, inline: Token) -> bool:
         if scheme.lower() not in _SAFE_SCHEMES:
             cursor.problem(inline, f"a link to '{scheme.lower()}:' is not allowed; links must be http(s) or mailto")
             return False
-    for child in inline.children or []:
+    for child in cursor.children(inline):
         if child.type == "html_inline":
             cursor.problem(inline, f"raw HTML '{child.content}' is not allowed; use Markdown instead")
             return False

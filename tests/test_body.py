@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from pipeline import body
 from pipeline.body import parse_body
 from pipeline.model import Figure, Heading, ListBlock, Paragraph, Table
 
@@ -85,3 +91,22 @@ def test_list_items_with_several_paragraphs_and_empty_items_are_refused():
     blocks, problems = parse("- one\n\n  second paragraph\n- \n", offset=0)
     assert blocks == ()
     assert [p.line for p in problems] == [3, 4]
+
+
+# Bodies made of the pieces that matter to inline parsing: images, links, HTML, references.
+PIECES = st.sampled_from(["word", " ", "\n", "\n\n", "- ", "## ", "![", "[", "]", "(", ")", "<b>", "<", "!", "`",
+                          "*", '"', "images/a.svg", "https://x.org", "javascript:x", "[r]: /u\n", "[r]", "\\", "&lt;",
+                          "![alt](images/a.svg)", "![alt][r]", "[a](javascript:x)", "<i>x</i>"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=30).map("".join))
+def test_units_parsed_inline_only_where_needed_read_as_when_all_are(text):
+    def read() -> tuple:
+        blocks, problems = parse(text)
+        return blocks, [(p.path, p.line, str(p)) for p in problems]
+
+    lazy = read()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(body, "_PARSER", MarkdownIt("commonmark", {"html": True}).enable("table"))
+        assert read() == lazy
