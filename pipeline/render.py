@@ -426,8 +426,11 @@ def _plain(markdown: str) -> str:
 
 
 _ALLOWED_TAGS = {"strong", "em", "a", "code", "br"}
-# Most units are plain sentences; for them Markdown and the sanitizer would return the text as it is.
-_PLAIN = re.compile(r"[^\W_]+(?:[ ,.?()/;:'\"%!-]+[^\W_]+)*[.?)!%'\"]?")
+# Most units are plain sentences; for them Markdown and the sanitizer would return the text as it
+# is. Without these characters there is no emphasis, code, HTML, entity, escape or line break,
+# and without "](" a bracket is no link (inline Markdown here knows no reference definitions).
+# The sanitizer would turn a no-break space into an entity, so that takes the long way too.
+_SYNTAX = re.compile(r"[*_`<>&\\\x00-\x1f\x7f-\xa0]|\]\(")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -437,8 +440,8 @@ def _markdown(text: str) -> Markup:
     Raw HTML is already off in the parser; ammonia (nh3) then keeps only the tags inline
     Markdown makes and only http(s) and mailto links, whatever a source or a translator wrote.
     """
-    if _PLAIN.fullmatch(text):
-        return Markup(text)  # letters, digits and plain punctuation: nothing to render or to clean
+    if not _SYNTAX.search(text):
+        return Markup(text)  # nothing to render or to clean
     html = _INLINE.renderInline(text)
     return Markup(nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href"}},
                             url_schemes={"http", "https", "mailto"}, link_rel=None))

@@ -144,7 +144,9 @@ def test_build_time_does_not_show_on_pages(tiny_site):
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(["a", "Zeit", "9", "ä", "中", " ", "  ", ",", ".", "?", "(", ")", "/", ";", ":", "-",
-                                  "*", "_", "[", "]", "<", ">", "&", '"', "'", "!", "\\", "\u00a0", "\n", "`", "#"]),
+                                  "*", "_", "[", "]", "<", ">", "&", '"', "'", "!", "\\", "\u00a0", "\n", "`", "#",
+                                  "[de] ", "](", "](https://x.org)", "](javascript:x)", "~", "„", "“", "\u2028",
+                                  "\x7f", "\x85", "\t", "\x00", "&amp;", "http://x.org", "{x}", "%s", "|", "$"]),
                 max_size=12).map("".join))
 @example("a*a*a")
 @example("Zeit\u00a0a")
@@ -155,6 +157,8 @@ def test_build_time_does_not_show_on_pages(tiny_site):
 @example("Don't stop: 50% of \"them\" walk!")
 @example("a*b")
 @example("x![y")
+@example("[de] Blood [a] (b) [c][d] ![e] 50%")
+@example("a [b](https://x.org) c")
 def test_plain_sentences_skip_markdown_but_render_as_markdown_would(text):
     """The shortcut for plain text gives exactly what Markdown and the sanitizer give."""
     shortcut = render._markdown.__wrapped__(text)
