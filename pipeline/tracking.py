@@ -9,7 +9,7 @@ import datetime as dt
 import functools
 import pickle
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from babel import Locale
@@ -117,7 +117,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     files = {unit.domain: _files_of(root, unit, config) for unit in units}
     keys = {unit.domain: memo.key(_key_data(root, unit, files[unit.domain], unit.domain in editorial), context)
             for unit in units}
-    planned: dict[str, _Planned | None] = {unit.domain: memo.get(keys[unit.domain])
+    planned: dict[str, _Planned | None] = {unit.domain: _with_files(memo.get(keys[unit.domain]), files[unit.domain])
                                            for unit in units if unit.domain != catalogs.SITE_DOMAIN}
     fresh = [unit for unit in units if unit.domain in planned and planned[unit.domain] is None]
 
@@ -131,7 +131,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
         done, wanted = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain],
                                   changed, check)
         if not changed:
-            memo.put(keys[unit.domain], done)
+            memo.put(keys[unit.domain], _without_files(done))
         before = {lang: _confirmed(existing.get(catalogs.catalog_path(lang, unit.domain))) for lang in _targets(unit, config)}
         return _Alone(done, changed, wanted, before)
 
@@ -167,6 +167,20 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
         checked += done.checked
     return CatalogPlan(tuple(translations), changed, tuple(findings),
                        tuple(sorted(checked, key=finding_order)), frozenset(wanted))
+
+
+def _without_files(done: _Planned) -> _Planned:
+    """A settled domain as the memo keeps it: its catalogs are exactly its files, which are part
+    of the key and read again on every publish, so they are not stored twice."""
+    return replace(done, translations=tuple(replace(t, data=b"", published_data=None) for t in done.translations))
+
+
+def _with_files(done: _Planned | None, files: Mapping[str, bytes | None]) -> _Planned | None:
+    if done is None:
+        return None
+    return replace(done, translations=tuple(
+        replace(t, data=files[t.path], published_data=files[published_path(t.lang, t.domain)])
+        for t in done.translations))
 
 
 def finding_order(finding: Finding) -> tuple[str, int, str]:
