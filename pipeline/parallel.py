@@ -1,15 +1,30 @@
 """Spreading pure work over the machine's cores, with results in input order, so output stays
-deterministic. Small jobs stay in this process: starting workers costs more than it saves."""
+deterministic. Small jobs stay in this process: starting workers costs more than it saves.
+
+Each share of the work runs in a process forked for it, which sends its results back through a
+pipe and ends. A forked process inherits everything the parent built (articles, catalogs,
+templates) without copying, until it touches it: Python's reference counts write to every
+object it reads, so a long-lived worker ends up with a private copy of most of the parent. One
+that ends after its share gives that memory back before the next starts.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import pickle
+import selectors
+import signal
+import traceback
+from collections.abc import Callable
 from typing import TypeVar
 
-T = TypeVar("T")
 R = TypeVar("R")
 THRESHOLD = 300  # items below which one process is faster
+SHARES_PER_WORKER = 8  # enough to even out shares of unequal cost, few enough that forking stays cheap
+
+
+class WorkerError(Exception):
+    """A worker died without sending its results (killed, or out of memory)."""
 
 
 def _settings(threshold: int | None) -> tuple[int, int]:
@@ -19,48 +34,88 @@ def _settings(threshold: int | None) -> tuple[int, int]:
     return workers, threshold if threshold is not None else int(os.environ.get("PIPELINE_PARALLEL_THRESHOLD", THRESHOLD))
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], threshold: int | None = None) -> list[R]:
-    """``[fn(item) for item in items]``, on several processes when it pays off.
-
-    ``fn`` must be a module-level function and items and results picklable.
-    """
-    workers, threshold = _settings(threshold)
-    if workers < 2 or len(items) < threshold:
-        return [fn(item) for item in items]
-    from concurrent.futures import ProcessPoolExecutor  # imported when needed: a small publish never is
-
-    chunk = max(1, len(items) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(fn, items, chunksize=chunk))
-
-
-_TASK: Callable[[int], object] | None = None  # what forked workers run; they inherit it with the memory
-
-
-def _run_task(index: int) -> object:
-    assert _TASK is not None
-    return _TASK(index)
-
-
 def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None) -> list[R]:
     """``[fn(i) for i in range(count)]``, on forked workers when it pays off.
 
-    Forked workers inherit everything the parent built (articles, catalogs, templates), so
-    ``fn`` may be a closure over them: only indices go out and only results come back. Where
-    ``fork`` is not available, everything runs in this process.
+    ``fn`` may be a closure over anything the parent holds: only results are pickled. An
+    exception raised by ``fn`` is raised here. Where ``fork`` is not available, everything
+    runs in this process.
     """
-    global _TASK
     workers, threshold = _settings(threshold)
-    if workers < 2 or count < threshold:
+    if workers < 2 or count < threshold or not hasattr(os, "fork"):
         return [fn(i) for i in range(count)]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    size = max(1, -(-count // (workers * SHARES_PER_WORKER)))
+    shares = [range(start, min(count, start + size)) for start in range(0, count, size)]
+    results: list[list[R]] = [[] for _ in shares]
+    running: dict[int, tuple[int, int, bytearray]] = {}  # read end of its pipe -> share, pid, bytes so far
+    todo = iter(range(len(shares)))
+    with selectors.DefaultSelector() as selector:
+        try:
+            for share in todo:
+                _start(fn, shares[share], share, selector, running)
+                if len(running) == workers:
+                    break
+            while running:
+                for key, _ in selector.select():
+                    share = _read(key.fd, selector, running, results)
+                    if share is not None:
+                        next_share = next(todo, None)
+                        if next_share is not None:
+                            _start(fn, shares[next_share], next_share, selector, running)
+        finally:
+            for fd, (_, pid, _) in running.items():  # an error or an interrupt: stop the others
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(fd)
+    return [result for share in results for result in share]
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return [fn(i) for i in range(count)]
-    _TASK = fn
+
+def _start(fn: Callable[[int], R], share: range, number: int, selector: selectors.BaseSelector,
+           running: dict[int, tuple[int, int, bytearray]]) -> None:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: compute, send, and end without running the parent's cleanup
+        code = 0
+        try:
+            os.close(read_end)
+            try:
+                message = pickle.dumps(("ok", [fn(i) for i in share]), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it
+                message = _failure(exc)
+            with open(write_end, "wb") as out:
+                out.write(message)
+        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    running[read_end] = (number, pid, bytearray())
+    selector.register(read_end, selectors.EVENT_READ)
+
+
+def _failure(exc: Exception) -> bytes:
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run_task, range(count), chunksize=max(1, count // (workers * 8))))
-    finally:
-        _TASK = None
+        return pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle is sent as its text
+        return pickle.dumps(("error", WorkerError("".join(traceback.format_exception(exc)))))
+
+
+def _read(fd: int, selector: selectors.BaseSelector, running: dict[int, tuple[int, int, bytearray]],
+          results: list[list]) -> int | None:
+    """Read what a worker sent; at its end, its results. Returns the share number when it ended."""
+    chunk = os.read(fd, 1 << 20)
+    number, pid, received = running[fd]
+    if chunk:
+        received += chunk
+        return None
+    selector.unregister(fd)
+    os.close(fd)
+    del running[fd]
+    _, status = os.waitpid(pid, 0)
+    if not received:
+        raise WorkerError(f"a worker ended without its results (exit code {os.waitstatus_to_exitcode(status)})")
+    kind, value = pickle.loads(received)
+    if kind == "error":
+        raise value
+    results[number] = value
+    return number

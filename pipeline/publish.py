@@ -25,6 +25,7 @@ from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, r
 from pipeline.files import replace_tree, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo
+from pipeline.parallel import map_forked
 from pipeline.progress import SILENT, Progress
 from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
@@ -427,20 +428,37 @@ def update_catalogs(root: Path, when: dt.datetime | None = None, editorial: Coll
 
 def read_ledgers(root: Path, articles: tuple[Article, ...]) -> dict[str, Ledger | None]:
     """Each article's ledger, or None for an article published for the first time."""
-    problems: list[PipelineError] = []
-    found: dict[str, Ledger | None] = {}
     memo = Memo(root, "ledgers")
-    for article in articles:
-        path = versions.ledger_path(article.id)
+    paths = [versions.ledger_path(article.id) for article in articles]
+    files = [_read_if_there(root / path) for path in paths]
+    keys = [memo.key(data, path) if data is not None else "" for path, data in zip(paths, files)]
+    known: list[Ledger | None] = [memo.get(key) if key else None for key in keys]
+    missing = [i for i, (data, hit) in enumerate(zip(files, known)) if data is not None and hit is None]
+
+    def parse(index: int) -> Ledger | PipelineError:
+        i = missing[index]
         try:
-            data = (root / path).read_bytes()
-            found[article.id] = memo.cached(data, path, functools.partial(_parse_ledger, path, data, article.id))
-        except FileNotFoundError:
-            found[article.id] = None
+            ledger = _parse_ledger(paths[i], files[i], articles[i].id)  # type: ignore[arg-type]
         except PipelineError as exc:
-            problems.append(exc)
+            return exc
+        memo.put(keys[i], ledger)
+        return ledger
+
+    problems: list[PipelineError] = []
+    for i, result in zip(missing, map_forked(parse, len(missing))):
+        if isinstance(result, PipelineError):
+            problems.append(result)
+        else:
+            known[i] = result
     raise_all(problems)
-    return found
+    return {article.id: ledger for article, ledger in zip(articles, known)}
+
+
+def _read_if_there(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _parse_ledger(path: str, data: bytes, article_id: str) -> Ledger:
@@ -501,18 +519,51 @@ def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict
     stored: dict[str, bytes] = {}
     keys: dict[str, str] = {}
     ledgers = dict(ledgers)
-    memo = memo or Memo(None, "localized")
+    sources = {a.id: digests[a.id] if digests else _digest(a) for a in articles}
+    localized = _localized(articles, plan, ledgers, [l for l in config.languages if l in languages], sources,
+                           memo or Memo(None, "localized"))
     for article in articles:
-        source = digests[article.id] if digests else _digest(article)
         for lang in (l for l in config.languages if l in languages):
             path = f"{lang}/{article.slugs[lang]}.html"
-            page, ledger, key = _page(article, lang, path, plan, ledgers[article.id], today, stored, held, source, memo)
+            page, ledger, key = _page(article, lang, path, plan, ledgers[article.id], today, stored, held,
+                                      sources[article.id], localized)
             if page is not None:
                 pages.append(replace(page, overdue=article.id in overdue))
                 keys[path] = key
                 ledger = versions.mint_entry_id(ledger, lang, config.tag_authority, article.created)
             ledgers[article.id] = ledger
     return Selection(pages, tuple(held), stored, ledgers, keys)
+
+
+_Localized = tuple[str, Article, "bytes | None"]  # digest of what it shows, the article, its stored copy if that changes
+
+
+def _localized(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: Mapping[str, Ledger], languages: list[str],
+               sources: Mapping[str, str], memo: Memo) -> dict[tuple[str, str], _Localized]:
+    """Every complete translation applied to its article, by (article id, language), on all cores."""
+    todo = []
+    for article in articles:
+        number = ledgers[article.id].current.number
+        for lang in languages:
+            translation = plan.find(article.id, lang) if lang != article.source_lang else None
+            if translation is not None and translation.progress.complete:
+                key = _digest(sources[article.id], article.updated, lang, number, translation.data,
+                              translation.published_data)
+                todo.append((article, lang, translation, number, key, memo.key(key.encode(), "localized")))
+    found = {(article.id, lang): memo.get(stored) for article, lang, _, _, _, stored in todo}
+    missing = [job for job in todo if found[job[0].id, job[1]] is None]
+
+    def make(index: int) -> tuple[Article, bytes | None]:
+        article, lang, translation, number, _, stored = missing[index]
+        localized = localize(article, translation.messages, lang)
+        record = PublishedTranslation(localized, number)
+        made = localized, (to_bytes(record) if translation.published != record else None)
+        memo.put(stored, made)
+        return made
+
+    for job, made in zip(missing, map_forked(make, len(missing))):
+        found[job[0].id, job[1]] = made
+    return {(article.id, lang): (key, *found[article.id, lang]) for article, lang, _, _, key, _ in todo}
 
 
 def _with_carried_pages(chosen: Selection, articles: tuple[Article, ...],
@@ -545,25 +596,18 @@ def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
 
 def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Ledger, today: dt.date,
           stored: dict[str, bytes], held: list[HeldBack], source: str,
-          memo: Memo) -> tuple[Page | None, Ledger, str]:
+          localized: Mapping[tuple[str, str], _Localized]) -> tuple[Page | None, Ledger, str]:
     """The page of ``article`` in ``lang``, if it may be published, the ledger noting it, and a
     digest of the article the page shows."""
     if lang == article.source_lang:
         return Page(article, path, history=ledger.versions), ledger, _digest(source, article.updated)
-    translation = plan.find(article.id, lang)
-    if translation.progress.complete:
-        key = _digest(source, article.updated, lang, ledger.current.number, translation.data, translation.published_data)
-
-        def make() -> tuple[Article, bytes | None]:
-            localized = localize(article, translation.messages, lang)
-            record = PublishedTranslation(localized, ledger.current.number)
-            return localized, (to_bytes(record) if translation.published != record else None)
-
-        localized, changed = memo.cached(key.encode(), "localized", make)
+    if (article.id, lang) in localized:  # a complete translation
+        key, shown, changed = localized[article.id, lang]
         if changed is not None:
             stored[published_path(lang, article.id)] = changed
-        return (Page(localized, path, history=ledger.versions), versions.record_translation(ledger, lang, today),
+        return (Page(shown, path, history=ledger.versions), versions.record_translation(ledger, lang, today),
                 _digest(key))
+    translation = plan.find(article.id, lang)
     if translation.published is not None:
         old = translation.published
         shown = replace(old.article, slugs=article.slugs)

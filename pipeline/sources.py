@@ -21,7 +21,7 @@ from pipeline.config import SiteConfig
 from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
 from pipeline.memo import Memo
-from pipeline.parallel import map_ordered
+from pipeline.parallel import map_forked
 
 SOURCES = "sources"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -72,14 +72,21 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
     jobs = [(f"{SOURCES}/{name}", _read_bytes(f"{root}/{SOURCES}/{name}"), config) for name in names]
     keys = [memo.key(data, rel + context) for rel, data, _ in jobs]
     known = [memo.get(key) for key in keys]
-    fresh = iter(map_ordered(_read_one, [job for job, hit in zip(jobs, known) if hit is None]))
+    missing = [(job, key) for job, key, hit in zip(jobs, keys, known) if hit is None]
+
+    def read(index: int) -> tuple[Article, str] | list[PipelineError]:
+        job, key = missing[index]
+        result = _read_one(job)
+        if isinstance(result, tuple):
+            memo.put(key, result)  # by the worker: the parent would do all of them one after another
+        return result
+
+    fresh = iter(map_forked(read, len(missing)))
     problems: list[PipelineError] = []
     found: list[tuple[Article, str, str]] = []
     for key, hit in zip(keys, known):
         result = hit if hit is not None else next(fresh)
         if isinstance(result, tuple):
-            if hit is None:
-                memo.put(key, result)
             article, mark = result
             problems.extend(_missing_images(article.origin.path, article.blocks, root))
             found.append((article, mark, key))
