@@ -117,8 +117,10 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     files = {unit.domain: _files_of(root, unit, config) for unit in units}
     keys = {unit.domain: memo.key(_key_data(root, unit, files[unit.domain], unit.domain in editorial), context)
             for unit in units}
-    planned: dict[str, _Planned | None] = {unit.domain: _with_files(memo.get(keys[unit.domain]), files[unit.domain])
-                                           for unit in units if unit.domain != catalogs.SITE_DOMAIN}
+    planned: dict[str, _Planned | None] = {}
+    for unit in units[1:]:  # the site's domain first, planned every time
+        hit = memo.get(keys[unit.domain])
+        planned[unit.domain] = _with_files(hit, files[unit.domain]) if isinstance(hit, _Planned) else None
     fresh = [unit for unit in units if unit.domain in planned and planned[unit.domain] is None]
 
     def alone(index: int) -> _Alone | list[PipelineError]:
@@ -131,8 +133,14 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
         done, wanted = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain],
                                   changed, check)
         if not changed:
-            memo.put(keys[unit.domain], _without_files(done))
-        before = {lang: _confirmed(existing.get(catalogs.catalog_path(lang, unit.domain))) for lang in _targets(unit, config)}
+            done = _without_files(done)  # the parent has read the files: only the rest crosses over
+            memo.put(keys[unit.domain], done)
+        planned_messages = {t.lang: t.messages for t in done.translations}
+        before = {}  # only where it differs from the plan: most catalogs come out as they were
+        for lang in _targets(unit, config):
+            confirmed = _confirmed(existing.get(catalogs.catalog_path(lang, unit.domain)))
+            if confirmed != planned_messages[lang]:
+                before[lang] = confirmed
         return _Alone(done, changed, wanted, before)
 
     broken: set[str] = set()
@@ -144,9 +152,10 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
             problems += result
             broken.add(unit.domain)
             continue
-        before[unit.domain] = result.before
+        done = result.planned if result.changed else _with_files(result.planned, files[unit.domain])
+        before[unit.domain] = {t.lang: result.before.get(t.lang, t.messages) for t in done.translations}
         if not result.wanted:
-            planned[unit.domain] = result.planned
+            planned[unit.domain] = done
             changed.update(result.changed)
         wanted.update((lang, unit.source_lang, msgid) for lang, msgid in result.wanted)
     todo = [unit for unit in units if planned.get(unit.domain) is None and unit.domain not in broken]
@@ -175,9 +184,7 @@ def _without_files(done: _Planned) -> _Planned:
     return replace(done, translations=tuple(replace(t, data=b"", published_data=None) for t in done.translations))
 
 
-def _with_files(done: _Planned | None, files: Mapping[str, bytes | None]) -> _Planned | None:
-    if done is None:
-        return None
+def _with_files(done: _Planned, files: Mapping[str, bytes | None]) -> _Planned:
     return replace(done, translations=tuple(
         replace(t, data=files[t.path], published_data=files[published_path(t.lang, t.domain)])
         for t in done.translations))
@@ -194,7 +201,8 @@ class _Alone:
     planned: _Planned  # the result
     changed: dict[str, bytes]  # its files that would change
     wanted: frozenset[tuple[str, str]]  # (language, msgid) of new units another article's translation could fill
-    before: dict[str, dict[str, str]]  # per language, the confirmed translations as its files hold them
+    before: dict[str, dict[str, str]]  # per language, the confirmed translations as its files hold them,
+    # where they differ from the planned ones
 
 
 def _confirmed(po: object) -> dict[str, str]:
