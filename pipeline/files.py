@@ -35,33 +35,69 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def _sync_staging(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = (),
-                  kept: Collection[str] = ()) -> tuple[int, int]:
-    """Make the staging ``folder`` hold exactly ``files``: write what changed, remove what is
-    gone, but leave alone what lies below the ``keep`` prefixes (another command's output) and
-    the files named in ``kept`` (known to be as they should).
+class StagedTree:
+    """A new version of ``folder``, prepared beside it and swapped in whole by ``finish``: a
+    reader sees the old tree or the new one. A run killed before the swap leaves the old tree
+    as it was; its half-built staging folder is cleared by the next run.
 
-    Nobody reads the staging folder, so a file is written in place rather than through a
-    temporary one; but its old self is a hard link into the live tree, so it is unlinked first.
-    Returns how many files were written and removed.
+    The staging folder starts as the old tree in hard links (cheap), and every file the build
+    makes is written into it, from this process or from forked workers (``write`` changes
+    nothing in the object, so a worker's writes count once the parent ``record``s them).
+    ``finish`` removes what was not made, except what lies below the ``keep`` prefixes
+    (another command's output) and the files named in ``kept`` (known to be as they should).
     """
-    for parent in sorted({os.path.dirname(rel) for rel in files}):  # once each, not once per file
-        (folder / parent).mkdir(parents=True, exist_ok=True)
-    written = sum(_write_staged(os.path.join(folder, rel), data) for rel, data in sorted(files.items()))
-    removed = 0
-    for current, dirs, names in os.walk(folder, topdown=False):
-        rel_folder = os.path.relpath(current, folder)
-        for name in names:
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            if rel not in files and rel not in kept and not (keep and rel.startswith(keep)):
-                os.unlink(os.path.join(current, name))
-                removed += 1
-        if rel_folder != "." and not (keep and rel_folder.startswith(keep)) and not os.listdir(current):
-            os.rmdir(current)
-    return written, removed
+
+    def __init__(self, folder: Path, keep: tuple[str, ...] = (), kept: Collection[str] = ()):
+        self.folder, self.keep, self.kept = folder, keep, kept
+        self.staging = folder.with_name(f".{folder.name}.staging")
+        shutil.rmtree(self.staging, ignore_errors=True)
+        if folder.is_dir():
+            _link_tree(folder, self.staging)
+        self.staging.mkdir(parents=True, exist_ok=True)
+        self.made: set[str] = set()  # paths below the folder that this build made
+        self.written = 0
+        self._folders: set[str] = set()
+
+    def write(self, rel: str, data: bytes) -> bool:
+        """Put ``data`` at ``rel`` in the staging folder; True when the file changed."""
+        parent = os.path.dirname(rel)
+        if parent not in self._folders:  # once each, not once per file
+            os.makedirs(os.path.join(self.staging, parent), exist_ok=True)
+            self._folders.add(parent)
+        return _write_staged(os.path.join(self.staging, rel), data)
+
+    def record(self, rel: str, wrote: bool) -> None:
+        self.made.add(rel)
+        self.written += wrote
+
+    def put(self, files: Mapping[str, bytes]) -> None:
+        for rel, data in sorted(files.items()):
+            self.record(rel, self.write(rel, data))
+
+    def finish(self) -> tuple[int, int]:
+        """Remove what this build did not make, swap the trees; how many files were written and removed."""
+        removed = 0
+        for current, dirs, names in os.walk(self.staging, topdown=False):
+            rel_folder = os.path.relpath(current, self.staging)
+            kept_below = bool(self.keep) and rel_folder.startswith(self.keep)
+            for name in names:
+                rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+                if rel not in self.made and rel not in self.kept and not (self.keep and rel.startswith(self.keep)):
+                    os.unlink(os.path.join(current, name))
+                    removed += 1
+            if rel_folder != "." and not kept_below and not os.listdir(current):
+                os.rmdir(current)
+        if self.folder.is_dir() and not self.written and not removed:
+            shutil.rmtree(self.staging)
+            return 0, 0
+        _swap(self.staging, self.folder)
+        shutil.rmtree(self.staging, ignore_errors=True)  # it holds the old tree now
+        return self.written, removed
 
 
 def _write_staged(path: str, data: bytes) -> bool:
+    """Nobody reads the staging folder, so a file is written in place rather than through a
+    temporary one; but its old self is a hard link into the live tree, so it is unlinked first."""
     try:
         with open(path, "rb") as file:
             if file.read() == data:
@@ -74,28 +110,6 @@ def _write_staged(path: str, data: bytes) -> bool:
     with open(descriptor, "wb") as file:
         file.write(data)
     return True
-
-
-def replace_tree(folder: Path, files: Mapping[str, bytes], keep: tuple[str, ...] = (),
-                 kept: Collection[str] = ()) -> tuple[int, int]:
-    """Make ``folder`` hold exactly ``files`` in one step: a reader sees the old tree or the new one.
-
-    The new tree is prepared beside the old one (unchanged files are hard links, so this is
-    cheap), then the two are swapped. A run killed before the swap leaves the old tree as it
-    was; its half-built staging folder is cleared by the next run.
-    """
-    staging = folder.with_name(f".{folder.name}.staging")
-    shutil.rmtree(staging, ignore_errors=True)
-    if folder.is_dir():
-        _link_tree(folder, staging)
-    written, removed = _sync_staging(staging, files, keep, kept)
-    if folder.is_dir() and not written and not removed:
-        shutil.rmtree(staging)
-        return 0, 0
-    staging.mkdir(parents=True, exist_ok=True)
-    _swap(staging, folder)
-    shutil.rmtree(staging, ignore_errors=True)  # it holds the old tree now
-    return written, removed
 
 
 def _link_tree(source: Path, target: Path) -> None:

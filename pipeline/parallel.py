@@ -20,7 +20,11 @@ from typing import TypeVar
 
 R = TypeVar("R")
 THRESHOLD = 300  # items below which one process is faster
-SHARES_PER_WORKER = 8  # enough to even out shares of unequal cost, few enough that forking stays cheap
+# Each new worker faults in the parent's pages it touches again (system time), so shares are few:
+# two per worker even out their unequal costs; on big sites, shares of at most LARGEST_SHARE
+# items bound what a worker copies before it ends.
+SHARES_PER_WORKER = 2
+LARGEST_SHARE = 400
 
 
 class WorkerError(Exception):
@@ -44,7 +48,7 @@ def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None)
     workers, threshold = _settings(threshold)
     if workers < 2 or count < threshold or not hasattr(os, "fork"):
         return [fn(i) for i in range(count)]
-    size = max(1, -(-count // (workers * SHARES_PER_WORKER)))
+    size = min(LARGEST_SHARE, max(1, -(-count // (workers * SHARES_PER_WORKER))))
     shares = [range(start, min(count, start + size)) for start in range(0, count, size)]
     results: list[list[R]] = [[] for _ in shares]
     running: dict[int, tuple[int, int, bytearray]] = {}  # read end of its pipe -> share, pid, bytes so far

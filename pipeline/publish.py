@@ -22,7 +22,7 @@ from pipeline.feedformats import atom_bytes, rss_bytes
 from pipeline.feeds import Feed, build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
-from pipeline.files import replace_tree, write_if_changed
+from pipeline.files import StagedTree, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo
 from pipeline.parallel import map_forked
@@ -268,7 +268,9 @@ def _build_from(root: Path, ready: Prepared, strict: bool,
         chosen = _with_carried_pages(chosen, articles, ready.carried)
         kept = snapshot.unchanged_files(ready.carried.values())
     only = {p.path for p in chosen.pages if p.article.id not in ready.carried} if ready.carried else None
-    files = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only)
+    # Article pages go to the new output tree as the workers make them: the parent never holds them all.
+    tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/",), kept=kept)
+    files, wrote = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write)
     progress.step(f"rendered {len(only) if only is not None else len(chosen.pages)} pages")
     files.update(_images(root, fresh))
     feed_files = _feeds(chosen, config, texts, Memo(root, "content"), ready.carried)
@@ -279,7 +281,10 @@ def _build_from(root: Path, ready: Prepared, strict: bool,
                      if path.endswith(FEED_SUFFIXES) and _differs(root / OUTPUT / path, data)]
     for path, data in sorted(changed.items()):
         write_if_changed(root / path, data)
-    written, removed = replace_tree(root / OUTPUT, files, keep=(NEWSLETTER + "/",), kept=kept)
+    for path, written_now in wrote.items():
+        tree.record(path, written_now)
+    tree.put(files)
+    written, removed = tree.finish()
     progress.step("replaced output/")
     progress.done()
     if config.websub_hub and changed_feeds:

@@ -11,7 +11,7 @@ import pickle
 import re
 import textwrap
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -72,12 +72,15 @@ class SiteText:
 
 def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText],
                 memo: Memo | None = None, keys: Mapping[str, str] | None = None,
-                only: Collection[str] | None = None) -> dict[str, bytes]:
+                only: Collection[str] | None = None,
+                write: Callable[[str, bytes], bool] | None = None) -> tuple[dict[str, bytes], dict[str, bool]]:
     """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``.
 
     With a ``memo``, an article's pages are rendered again only when something they show changed.
     ``keys`` (page path -> digest of the article shown) spare looking at the whole article for that.
     ``only`` names the article pages to render; the indexes list all ``pages`` all the same.
+    With ``write``, article pages are handed to it where they are made (on the workers) and
+    only whether it wrote them comes back: the second dict. The first holds the other files.
     """
     languages = [lang for lang in config.languages if lang in texts]
     by_article: dict[str, dict[str, Page]] = defaultdict(dict)
@@ -89,35 +92,31 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
         _environment().bytecode_cache = FileSystemBytecodeCache(str(_made(memo.cache_folder / "templates")))
     words = {lang: hashlib.blake2b(pickle.dumps((sorted((text.messages or {}).items()), config))).digest()
              for lang, text in texts.items()}
-    keyed = [memo.key(pickle.dumps((_identity(page, keys),
-                                    sorted((l, p.path, _identity(p, keys)) for l, p in by_article[page.article.id].items()),
-                                    words[page.article.lang])), "page")
-             for page in pages]
-    found = [memo.get(key) for key in keyed]
-    missing = [i for i, hit in enumerate(found) if hit is None]
 
-    def render(index: int) -> tuple[bytes, bytes | None]:
-        page = pages[missing[index]]
+    def render(index: int) -> dict[str, bytes] | dict[str, bool]:
+        page = pages[index]
         versions, text = by_article[page.article.id], texts[page.article.lang]
-        history = _history_page(page, versions, config, text) if config.version_history else None
-        result = _article_page(page, versions, config, text), history
-        memo.put(keyed[missing[index]], result)
-        return result
+        key = memo.key(pickle.dumps((_identity(page, keys), sorted((l, p.path, _identity(p, keys)) for l, p in versions.items()),
+                                     words[page.article.lang])), "page")
+        made = memo.get(key)
+        if made is None:
+            made = _article_page(page, versions, config, text), (
+                _history_page(page, versions, config, text) if config.version_history else None)
+            memo.put(key, made)
+        html, history = made  # type: ignore[misc]
+        files = {page.path: html} if history is None else {page.path: html, _history_path(page): history}
+        return files if write is None else {path: write(path, data) for path, data in files.items()}
 
-    # Workers inherit the pages; only the rendered bytes travel back.
-    for index, result in zip(missing, map_forked(render, len(missing))):
-        found[index] = result
     files: dict[str, bytes] = {}
-    for page, (html, history) in zip(pages, found):  # type: ignore[misc]
-        files[page.path] = html
-        if history is not None:
-            files[_history_path(page)] = history
+    wrote: dict[str, bool] = {}
+    for result in map_forked(render, len(pages)):  # workers inherit the pages; what they made comes back
+        (files if write is None else wrote).update(result)  # type: ignore[arg-type]
     for lang in languages:
         own = [p for p in listed if p.article.lang == lang]
         files[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
     files["index.html"] = _root_page(languages, config, texts)
     files["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
-    return files
+    return files, wrote
 
 
 def _identity(page: Page, keys: Mapping[str, str] | None) -> object:
