@@ -88,3 +88,25 @@ def test_output_files_are_readable_by_all_whatever_the_umask(tiny_site):
     finally:
         os.umask(old)
     assert {p.stat().st_mode & 0o777 for p in (tiny_site / "output").rglob("*") if p.is_file()} == {0o644}
+
+
+def test_a_staged_tree_takes_files_from_workers_and_shows_nothing_before_the_swap(tmp_path, monkeypatch):
+    from pipeline.files import StagedTree
+    from pipeline.parallel import map_forked
+
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    site = tmp_path / "output"
+    (site / "en").mkdir(parents=True)
+    (site / "en/same.html").write_bytes(b"same")
+    (site / "en/gone.html").write_bytes(b"gone")
+    (site / "newsletter").mkdir()
+    (site / "newsletter/issue.html").write_bytes(b"kept")
+    staged = StagedTree(site, keep=("newsletter/",))
+    wrote = map_forked(lambda i: (f"en/p{i}.html", staged.write(f"en/p{i}.html", b"page %d" % i)), 40, threshold=1)
+    for path, written in wrote + [("en/same.html", staged.write("en/same.html", b"same"))]:
+        staged.record(path, written)
+    assert sorted(p.name for p in (site / "en").iterdir()) == ["gone.html", "same.html"]  # nothing seen yet
+    assert staged.finish() == (40, 1)  # the unchanged file is not written, the one not made is removed
+    assert sorted(p.name for p in (site / "en").iterdir()) == sorted([f"p{i}.html" for i in range(40)] + ["same.html"])
+    assert (site / "en/p7.html").read_bytes() == b"page 7"
+    assert (site / "newsletter/issue.html").read_bytes() == b"kept"
