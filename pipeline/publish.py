@@ -540,7 +540,8 @@ def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict
     return Selection(pages, tuple(held), stored, ledgers, keys)
 
 
-_Localized = tuple[str, Article, "bytes | None"]  # digest of what it shows, the article, its stored copy if that changes
+# A complete translation applied: digest of what it shows, the article, its stored copy if that changes.
+_Localized = tuple[str, Article, "bytes | None"]
 
 
 def _localized(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: Mapping[str, Ledger], languages: list[str],

@@ -96,8 +96,8 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     def render(index: int) -> dict[str, bytes] | dict[str, bool]:
         page = pages[index]
         versions, text = by_article[page.article.id], texts[page.article.lang]
-        key = memo.key(pickle.dumps((_identity(page, keys), sorted((l, p.path, _identity(p, keys)) for l, p in versions.items()),
-                                     words[page.article.lang])), "page")
+        shown = sorted((l, p.path, _identity(p, keys)) for l, p in versions.items())
+        key = memo.key(pickle.dumps((_identity(page, keys), shown, words[page.article.lang])), "page")
         made = memo.get(key)
         if made is None:
             made = _article_page(page, versions, config, text), (

@@ -118,7 +118,7 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     keys = {unit.domain: memo.key(_key_data(root, unit, files[unit.domain], unit.domain in editorial), context)
             for unit in units}
     planned: dict[str, _Planned | None] = {}
-    for unit in units[1:]:  # the site's domain first, planned every time
+    for unit in (u for u in units if u.domain != catalogs.SITE_DOMAIN):  # the site's is planned every time
         hit = memo.get(keys[unit.domain])
         planned[unit.domain] = _with_files(hit, files[unit.domain]) if isinstance(hit, _Planned) else None
     fresh = [unit for unit in units if unit.domain in planned and planned[unit.domain] is None]
