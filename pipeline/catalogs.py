@@ -154,8 +154,12 @@ def _predecessors(active: list[Entry], template: Sequence[Entry]) -> dict[int, E
 
 
 def _alike(a: str, b: str) -> bool:
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.real_quick_ratio() >= _SIMILAR and matcher.quick_ratio() >= _SIMILAR and matcher.ratio() >= _SIMILAR
+    """Twice the longest common subsequence over both lengths (Indel similarity), in C: difflib's
+    ratio, which its matching blocks keep at or below this, took a fifth of ``catalogs`` after
+    a 5 % change (0.3 ms a pair, 0.2 us here). Imported here: most runs compare no unit at all."""
+    from rapidfuzz.distance import Indel
+
+    return Indel.normalized_similarity(a, b) >= _SIMILAR
 
 
 def _sticky(old: Entry, new: Entry) -> Entry:

@@ -79,6 +79,15 @@ def test_a_changed_unit_becomes_fuzzy_with_the_previous_source(tiny_site):
     assert '#, fuzzy\n#| msgid "lift your heels"\nmsgid "lift both heels"\nmsgstr "die Fersen heben"' in text
 
 
+def test_a_unit_rewritten_in_place_starts_untranslated_and_keeps_the_old_one_as_obsolete(tiny_site):
+    edit(tiny_site, "legs.md", "lift your heels", "breathe out while you count to ten")
+    update_catalogs(tiny_site, BUILD_TIME)
+    po = read(tiny_site, LEGS_PO)
+    rewritten = entry(po, "breathe out while you count to ten")
+    assert rewritten.msgstr == "" and not rewritten.fuzzy  # too unlike the old unit to inherit its translation
+    assert entry(po, "lift your heels", obsolete=True).msgstr == "die Fersen heben"
+
+
 def test_a_second_change_keeps_the_last_translated_source_as_previous(tiny_site):
     edit(tiny_site, "legs.md", "lift your heels", "lift both heels")
     update_catalogs(tiny_site, BUILD_TIME)
