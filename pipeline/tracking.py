@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import pickle
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
@@ -269,8 +270,11 @@ def _unknown_entries(path: str, old: PoFile | None, entries, old_template: objec
 
 
 def _unknown_languages(root: Path, config: SiteConfig) -> list[PipelineError]:
-    folder = root / catalogs.LOCALES
-    found = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    try:  # beside the language folders lie all the templates: scandir tells folders without a stat each
+        with os.scandir(root / catalogs.LOCALES) as entries:
+            found = sorted(e.name for e in entries if e.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        found = []
     return [CatalogError(f"catalogs for '{name}', which is not a site language; add it to 'languages' in "
                          "sources/site.toml or move the folder away", f"{catalogs.LOCALES}/{name}")
             for name in found if name not in config.languages]
