@@ -16,7 +16,7 @@ import os
 import pickle
 import tomllib
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,11 +130,14 @@ def _content(table: dict[str, list], name: str) -> str | None:
     return entry[2] if entry else None
 
 
-def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[str], warnings: list[str]) -> str:
+def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[str], warnings: list[str],
+             output_changed: Collection[str] | None = None) -> str:
     """Note what this publish read and wrote, for the next one to compare with; the digest noted.
 
     The inputs are as the publish found them, but for the files it wrote itself. A file someone
     changed while it ran has another modification time than noted, so the next publish reads it.
+    ``output_changed`` names the files below ``output/`` the publish wrote or removed: the
+    others are the last publish's (hard links keep size and time), so only those are looked at.
     """
     table = dict(inputs.table)
     for name in written:
@@ -145,7 +148,7 @@ def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[s
             table.setdefault(folder + "/", [0, 0, ""])
             folder = folder.rsplit("/", 1)[0]
     value = _digest(inputs.day, table)
-    record = {"day": inputs.day, "digest": value, "inputs": table, "output": _output_stats(root / "output"),
+    record = {"day": inputs.day, "digest": value, "inputs": table, "output": _output_after(root / "output", inputs.last, output_changed),
               "summary": summary, "warnings": warnings}
     path = root / CACHE
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,6 +169,21 @@ def _output_stats(output: Path) -> dict[str, list[int]]:
             info = entry.stat()
             stats[rel] = [info.st_size, info.st_mtime_ns]
     return stats
+
+
+def _output_after(output: Path, last: dict | None, changed: Collection[str] | None) -> dict[str, list[int]]:
+    if last is None or changed is None:
+        return _output_stats(output)
+    stats = dict(last["output"])
+    for rel in changed:
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.split("/")):
+            continue  # not looked at by _output_stats either
+        try:
+            info = os.stat(output / rel)
+            stats[rel] = [info.st_size, info.st_mtime_ns]
+        except FileNotFoundError:
+            stats.pop(rel, None)
+    return dict(sorted(stats.items()))
 
 
 def _intact(output: Path, expected: dict[str, list[int]]) -> bool:

@@ -55,6 +55,7 @@ class StagedTree:
             _link_tree(folder, self.staging)
         self.staging.mkdir(parents=True, exist_ok=True)
         self.made: set[str] = set()  # paths below the folder that this build made
+        self.changed: set[str] = set()  # paths written or removed: every other file is as it was
         self.written = 0
         self._folders: set[str] = set()
 
@@ -68,7 +69,9 @@ class StagedTree:
 
     def record(self, rel: str, wrote: bool) -> None:
         self.made.add(rel)
-        self.written += wrote
+        if wrote:
+            self.changed.add(rel)
+            self.written += 1
 
     def put(self, files: Mapping[str, bytes]) -> None:
         for rel, data in sorted(files.items()):
@@ -84,6 +87,7 @@ class StagedTree:
                 rel = name if rel_folder == "." else f"{rel_folder}/{name}"
                 if rel not in self.made and rel not in self.kept and not (self.keep and rel.startswith(self.keep)):
                     os.unlink(os.path.join(current, name))
+                    self.changed.add(rel)
                     removed += 1
             if rel_folder != "." and not kept_below and not os.listdir(current):
                 os.rmdir(current)

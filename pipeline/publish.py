@@ -58,6 +58,7 @@ class Report:
     output_written: int  # files in ``output/`` written
     output_removed: int  # stale files removed from ``output/``
     rebuilt: int | None = None  # articles read again when the others were taken from the last publish
+    output_changed: frozenset[str] = frozenset()  # below ``output/``, the files written or removed
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
         report, ready, chosen, _ = _build(root, when, strict, editorial, progress, inputs)
         if inputs.day != ready.when.date().isoformat():  # midnight passed between the two looks at the clock
             inputs = buildcache.look(root, ready.when.date().isoformat())
-        recorded = buildcache.remember(root, inputs, report.files_written, *report_lines(report))
+        recorded = buildcache.remember(root, inputs, report.files_written, *report_lines(report),
+                                       output_changed=report.output_changed)
         fresh = {a.id for a in ready.articles if a.id not in ready.carried} if ready.carried else None
         source_lang = {a.id: a.source_lang for a in ready.articles}
         confirmed = ((t.lang, source_lang[t.domain], msgid) for t in ready.plan.translations
@@ -300,6 +302,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool,
         output_written=written,
         output_removed=removed,
         rebuilt=len(fresh) if ready.carried else None,
+        output_changed=frozenset(tree.changed),
     )
     return report, ready, chosen, texts
 

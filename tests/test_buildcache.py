@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 
 from pipeline import buildcache
@@ -108,6 +109,8 @@ def test_incremental_builds_match_cold_builds_after_a_series_of_edits(tiny_site,
         full = run_cli(cold, "publish", *extra, env=SERIAL)
         assert full.returncode == 0
         assert ("Read again" in result.stdout) == (name in ONLY_CHANGED), name
+        # The record of output/ is updated from what the publish wrote: it must be what a look finds.
+        assert _recorded_output(tiny_site) == buildcache._output_stats(tiny_site / "output"), name
         assert result.stderr == full.stderr, name  # the same warnings, also of articles not read again
         assert _held_back(result.stdout) == _held_back(full.stdout), name
         assert tree(cold / "output") == tree(tiny_site / "output"), name
@@ -118,6 +121,11 @@ def test_incremental_builds_match_cold_builds_after_a_series_of_edits(tiny_site,
     # The new article's heading was pre-filled from the catalog that already had it.
     assert 'msgid "How often should I exercise?"\nmsgstr "Wie oft sollte ich mich bewegen?"' in (
         tiny_site / "locales/de/LC_MESSAGES/t-more-05.po").read_text()
+
+
+def _recorded_output(root) -> dict:
+    with open(root / buildcache.CACHE, "rb") as file:
+        return pickle.load(file)["output"]
 
 
 def _held_back(stdout: str) -> list[str]:
