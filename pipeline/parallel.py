@@ -27,6 +27,14 @@ SHARES_PER_WORKER = 2
 LARGEST_SHARE = 400
 
 
+_AT_WORKER_END: list[Callable[[], None]] = []
+
+
+def at_worker_end(hook: Callable[[], None]) -> None:
+    """Have every worker call ``hook`` when its share is done, before it sends its results."""
+    _AT_WORKER_END.append(hook)
+
+
 class WorkerError(Exception):
     """A worker died without sending its results (killed, or out of memory)."""
 
@@ -83,7 +91,10 @@ def _start(fn: Callable[[int], R], share: range, number: int, selector: selector
         try:
             os.close(read_end)
             try:
-                message = pickle.dumps(("ok", [fn(i) for i in share]), protocol=pickle.HIGHEST_PROTOCOL)
+                results = [fn(i) for i in share]
+                for hook in _AT_WORKER_END:
+                    hook()
+                message = pickle.dumps(("ok", results), protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it
                 message = _failure(exc)
             with open(write_end, "wb") as out:

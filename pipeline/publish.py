@@ -24,7 +24,7 @@ from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
 from pipeline.files import StagedTree, write_if_changed
 from pipeline.lock import exclusive
-from pipeline.memo import Memo
+from pipeline.memo import Memo, batch
 from pipeline.parallel import map_forked
 from pipeline.progress import SILENT, Progress
 from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
@@ -105,12 +105,13 @@ def prepare(root: Path, when: dt.datetime | None = None, editorial: Collection[s
 
     Without ``check``, translation QA is left out where its findings would be thrown away.
     """
-    config = load_config(root)
-    when = when or build_time(config)
-    progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")), PUBLISH_STAGES)
-    found = read_source_set(root, config)
-    progress.step(f"read {len(found.articles)} articles")
-    return _prepared(root, config, when, found, editorial, progress, {}, check)
+    with batch():  # for the commands that only read: status, check
+        config = load_config(root)
+        when = when or build_time(config)
+        progress.start(sum(1 for _ in (root / SOURCES).glob("*.md")), PUBLISH_STAGES)
+        found = read_source_set(root, config)
+        progress.step(f"read {len(found.articles)} articles")
+        return _prepared(root, config, when, found, editorial, progress, {}, check)
 
 
 def _prepare_changed(root: Path, when: dt.datetime | None, editorial: Collection[str],
@@ -182,7 +183,7 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     ``strict``, warnings fail the build before anything is written. ``inputs``, when the caller
     has looked at them already, spares looking again.
     """
-    with exclusive(root, "publish"):
+    with exclusive(root, "publish"), batch():
         day = when.date().isoformat() if when else buildcache.build_day(root)
         if inputs is None or inputs.day != day:
             inputs = buildcache.look(root, day)
@@ -324,7 +325,7 @@ def newsletter(root: Path, when: dt.datetime | None = None, languages: Collectio
     The ledger notes what went out, so the next issue starts where this one ended; ``since``
     makes a one-off issue from that date on and notes nothing.
     """
-    with exclusive(root, "newsletter"):
+    with exclusive(root, "newsletter"), batch():
         return _newsletter(root, when, languages, since)
 
 
