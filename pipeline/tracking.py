@@ -236,7 +236,9 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
     for lang in _targets(unit, config):
         path = catalogs.catalog_path(lang, unit.domain)
         old = existing.get(path)
-        header_po = catalogs.catalog_header(template.header, f"{unit.description} ({_english(lang)})", lang, when)
+        # Only a new catalog takes this header; naming its language loads Babel's locale data.
+        header_po = old.header if isinstance(old, PoFile) else catalogs.catalog_header(
+            template.header, f"{unit.description} ({_english(lang)})", lang, when)
         shared = reuse.get((lang, unit.source_lang), {}) if unit.domain != catalogs.SITE_DOMAIN else {}
         findings += _unknown_entries(path, old, entries, old_template)  # type: ignore[arg-type]
         catalog = catalogs.merge(old, header_po, entries, shared, editorial=editorial)  # type: ignore[arg-type]
