@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +20,7 @@ def exclusive(root: Path, what: str) -> Iterator[None]:
     """Hold the project's write lock while ``what`` runs."""
     path = root / LOCK
     path.parent.mkdir(parents=True, exist_ok=True)
-    holder = {"pid": os.getpid(), "host": socket.gethostname(), "what": what,
+    holder = {"pid": os.getpid(), "host": _host(), "what": what,
               "started": dt.datetime.now().astimezone().isoformat(timespec="seconds")}
     for _ in range(3):
         try:
@@ -46,13 +45,21 @@ def _clear_if_stale(path: Path) -> None:
     except (OSError, ValueError):
         holder = {}
     pid, host = holder.get("pid"), holder.get("host")
-    if isinstance(pid, int) and host == socket.gethostname() and _alive(pid):
+    if isinstance(pid, int) and host == _host() and _alive(pid):
         raise PipelineError(f"another {holder.get('what', 'run')} is running (pid {pid} on {host}, started "
                             f"{holder.get('started')}); wait for it to finish", LOCK)
-    if isinstance(pid, int) and host != socket.gethostname():
+    if isinstance(pid, int) and host != _host():
         raise PipelineError(f"a {holder.get('what', 'run')} on {host} (pid {pid}) holds the lock; if it is "
                             f"no longer running, delete {LOCK}", LOCK)
     path.unlink(missing_ok=True)  # its holder was killed: the lock is stale
+
+
+def _host() -> str:
+    if hasattr(os, "uname"):
+        return os.uname().nodename  # what socket.gethostname() says, without importing socket
+    import socket
+
+    return socket.gethostname()
 
 
 def _alive(pid: int) -> bool:

@@ -7,7 +7,6 @@ language may show, and only when all of that succeeded, the files.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import os
 import pickle
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline import buildcache, catalogs, snapshot, versions
-from pipeline.feedformats import atom_bytes, rss_bytes
 from pipeline.feeds import Feed, build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
@@ -388,22 +386,37 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
     """
     plain = {lang: text.plain for lang, text in texts.items()}
     words = {lang: pickle.dumps((sorted((text.messages or {}).items()), config)) for lang, text in texts.items()}
+    pages: dict[str, Page] = {}
 
-    def content(page: Page) -> str:
+    def name(page: Page) -> str:
+        """The memo key of a page's feed content, which stands for the content until a feed needs it."""
         shown = (chosen.keys[page.path], page.path) if page.path in chosen.keys else page
-        inputs = pickle.dumps((shown, words[page.article.lang]))
-        return memo.cached(inputs, "content", functools.partial(render, page))
+        key = memo.key(pickle.dumps((shown, words[page.article.lang])), "content")
+        pages[key] = page
+        return key
 
-    def render(page: Page) -> str:
-        if page.article.id in carried:
-            raise _Unknown(page.path)
-        return render_content(page, config, texts[page.article.lang])
+    def content(key: str) -> str:
+        made = memo.get(key)
+        if made is None:
+            page = pages[key]
+            if page.article.id in carried:
+                raise _Unknown(page.path)
+            made = render_content(page, config, texts[page.article.lang])
+            memo.put(key, made)
+        return made  # type: ignore[return-value]
 
-    feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain, content)
+    # Most feeds are as before when one article changed: a feed whose entries name the same
+    # contents is taken from the memo without looking at them. feedgen is the slow part.
+    feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain, name)
     files: dict[str, bytes] = {}
-    for feed in feeds:  # most feeds are as before when one article changed; feedgen is the slow part
-        made = memo.cached(pickle.dumps(feed), "feed", functools.partial(_feed_files, feed))
-        files.update((feed.path + suffix, data) for suffix, data in zip(FEED_SUFFIXES, made))
+    for feed in feeds:
+        key = memo.key(pickle.dumps(feed), "feed")
+        made = memo.get(key)
+        if made is None:
+            made = _feed_files(replace(feed, entries=tuple(replace(e, content_html=content(e.content_html))
+                                                           for e in feed.entries)))
+            memo.put(key, made)
+        files.update((feed.path + suffix, data) for suffix, data in zip(FEED_SUFFIXES, made))  # type: ignore[arg-type]
     lastmod = {e.url.removeprefix(config.base_url): e.updated.date().isoformat()
                for feed in feeds if feed.topic is None for e in feed.entries}
     for feed in feeds:
@@ -416,6 +429,9 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
 
 
 def _feed_files(feed: Feed) -> tuple[bytes, bytes, bytes]:
+    # feedgen (with lxml and dateutil) is a tenth of the start-up: imported once a feed changed.
+    from pipeline.feedformats import atom_bytes, rss_bytes
+
     return atom_bytes(feed), rss_bytes(feed), json_feed(feed)  # in the order of FEED_SUFFIXES
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
-import lxml.html
 import nh3
 from babel import Locale
 from babel.dates import format_date, format_skeleton
@@ -193,6 +192,8 @@ def _article_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, 
 
 def render_content(page: Page, config: SiteConfig, text: SiteText) -> str:
     """The article body for feeds and mail: every link and image absolute."""
+    import lxml.html  # only where a feed entry's content is made: most publishes take it from the memo
+
     html = _render("feed_content.html", text, article=page.article, root=config.base_url).decode("utf-8")
     fragment = lxml.html.fragment_fromstring(html, create_parent="div")
     fragment.make_links_absolute(config.base_url + page.path, resolve_base_href=False)
