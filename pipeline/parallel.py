@@ -46,16 +46,22 @@ def _settings(threshold: int | None) -> tuple[int, int]:
     return workers, threshold if threshold is not None else int(os.environ.get("PIPELINE_PARALLEL_THRESHOLD", THRESHOLD))
 
 
-def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None) -> list[R]:
+def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None,
+               meanwhile: Callable[[], None] | None = None) -> list[R]:
     """``[fn(i) for i in range(count)]``, on forked workers when it pays off.
 
     ``fn`` may be a closure over anything the parent holds: only results are pickled. An
     exception raised by ``fn`` is raised here. Where ``fork`` is not available, everything
-    runs in this process.
+    runs in this process. ``meanwhile`` is other work for this process, done while the
+    workers run: it fills the core the last worker leaves idle. Nobody reads the workers'
+    pipes until it returns, so a share whose results outgrow a pipe (64 KB) waits for it.
     """
     workers, threshold = _settings(threshold)
     if workers < 2 or count < threshold or not hasattr(os, "fork"):
-        return [fn(i) for i in range(count)]
+        results = [fn(i) for i in range(count)]
+        if meanwhile is not None:
+            meanwhile()
+        return results
     size = min(LARGEST_SHARE, max(1, -(-count // (workers * SHARES_PER_WORKER))))
     shares = [range(start, min(count, start + size)) for start in range(0, count, size)]
     results: list[list[R]] = [[] for _ in shares]
@@ -67,6 +73,8 @@ def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None)
                 _start(fn, shares[share], share, selector, running)
                 if len(running) == workers:
                     break
+            if meanwhile is not None:
+                meanwhile()
             while running:
                 for key, _ in selector.select():
                     share = _read(key.fd, selector, running, results)

@@ -271,10 +271,15 @@ def _build_from(root: Path, ready: Prepared, strict: bool,
     only = {p.path for p in chosen.pages if p.article.id not in ready.carried} if ready.carried else None
     # Article pages go to the new output tree as the workers make them: the parent never holds them all.
     tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/",), kept=kept)
-    files, wrote = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write)
+    feed_files: dict[str, bytes] = {}
+
+    def feeds() -> None:  # made while the workers render the article pages
+        feed_files.update(_feeds(chosen, config, texts, Memo(root, "content"), ready.carried))
+
+    files, wrote = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write,
+                               feeds)
     progress.step(f"rendered {len(only) if only is not None else len(chosen.pages)} pages")
     files.update(_images(root, fresh))
-    feed_files = _feeds(chosen, config, texts, Memo(root, "content"), ready.carried)
     files.update(feed_files)
     progress.step(f"wrote {sum(p.endswith(FEED_SUFFIXES) for p in feed_files)} feeds and the sitemap")
     changed = ready.plan.changed | chosen.stored | _ledger_files(root, fresh, chosen.ledgers)

@@ -71,8 +71,8 @@ class SiteText:
 
 def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText],
                 memo: Memo | None = None, keys: Mapping[str, str] | None = None,
-                only: Collection[str] | None = None,
-                write: Callable[[str, bytes], bool] | None = None) -> tuple[dict[str, bytes], dict[str, bool]]:
+                only: Collection[str] | None = None, write: Callable[[str, bytes], bool] | None = None,
+                meanwhile: Callable[[], None] | None = None) -> tuple[dict[str, bytes], dict[str, bool]]:
     """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``.
 
     With a ``memo``, an article's pages are rendered again only when something they show changed.
@@ -80,6 +80,7 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     ``only`` names the article pages to render; the indexes list all ``pages`` all the same.
     With ``write``, article pages are handed to it where they are made (on the workers) and
     only whether it wrote them comes back: the second dict. The first holds the other files.
+    ``meanwhile`` runs in this process while workers render the article pages (see ``map_forked``).
     """
     languages = [lang for lang in config.languages if lang in texts]
     by_article: dict[str, dict[str, Page]] = defaultdict(dict)
@@ -106,16 +107,22 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
         files = {page.path: html} if history is None else {page.path: html, _history_path(page): history}
         return files if write is None else {path: write(path, data) for path, data in files.items()}
 
+    others: dict[str, bytes] = {}
+
+    def indexes() -> None:  # while the workers render the article pages
+        for lang in languages:
+            own = [p for p in listed if p.article.lang == lang]
+            others[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
+        others["index.html"] = _root_page(languages, config, texts)
+        others["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
+        if meanwhile is not None:
+            meanwhile()
+
     files: dict[str, bytes] = {}
     wrote: dict[str, bool] = {}
-    for result in map_forked(render, len(pages)):  # workers inherit the pages; what they made comes back
+    for result in map_forked(render, len(pages), meanwhile=indexes):  # workers inherit the pages
         (files if write is None else wrote).update(result)  # type: ignore[arg-type]
-    for lang in languages:
-        own = [p for p in listed if p.article.lang == lang]
-        files[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
-    files["index.html"] = _root_page(languages, config, texts)
-    files["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
-    return files, wrote
+    return files | others, wrote
 
 
 def _identity(page: Page, keys: Mapping[str, str] | None) -> object:
