@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
 import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path
+
+MIRROR = ".mirror"  # in the staging folder: it holds the live tree's files, as hard links
+MIRROR_LIMIT = 2000  # changed files up to which the old tree is kept as the next staging folder
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -40,19 +44,28 @@ class StagedTree:
     reader sees the old tree or the new one. A run killed before the swap leaves the old tree
     as it was; its half-built staging folder is cleared by the next run.
 
-    The staging folder starts as the old tree in hard links (cheap), and every file the build
-    makes is written into it, from this process or from forked workers (``write`` changes
-    nothing in the object, so a worker's writes count once the parent ``record``s them).
-    ``finish`` removes what was not made, except what lies below the ``keep`` prefixes
-    (another command's output) and the files named in ``kept`` (known to be as they should).
+    The staging folder starts as the old tree in hard links, and every file the build makes is
+    written into it, from this process or from forked workers (``write`` changes nothing in the
+    object, so a worker's writes count once the parent ``record``s them). ``finish`` removes
+    what was not made, except what lies below the ``keep`` prefixes (another command's output)
+    and the files named in ``kept`` (known to be as they should).
+
+    After the swap the staging folder holds the old tree; ``finish`` brings it up to date with
+    the few files that changed and marks it as a mirror of the new one. The next build starts
+    from it if ``reuse`` says the live tree is as this build left it: linking 19,000 files
+    and removing them again after the swap was a fifth of a one-article publish.
     """
 
-    def __init__(self, folder: Path, keep: tuple[str, ...] = (), kept: Collection[str] = ()):
+    def __init__(self, folder: Path, keep: tuple[str, ...] = (), kept: Collection[str] = (), reuse: bool = False):
         self.folder, self.keep, self.kept = folder, keep, kept
         self.staging = folder.with_name(f".{folder.name}.staging")
-        shutil.rmtree(self.staging, ignore_errors=True)
-        if folder.is_dir():
-            _link_tree(folder, self.staging)
+        mirror = self.staging / MIRROR
+        if reuse and mirror.is_file():
+            mirror.unlink()  # changed from here on: a run killed now leaves no mirror behind
+        else:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            if folder.is_dir():
+                _link_tree(folder, self.staging)
         self.staging.mkdir(parents=True, exist_ok=True)
         self.made: set[str] = set()  # paths below the folder that this build made
         self.changed: set[str] = set()  # paths written or removed: every other file is as it was
@@ -92,11 +105,41 @@ class StagedTree:
             if rel_folder != "." and not kept_below and not os.listdir(current):
                 os.rmdir(current)
         if self.folder.is_dir() and not self.written and not removed:
-            shutil.rmtree(self.staging)
+            (self.staging / MIRROR).touch()  # the same files as the live tree
             return 0, 0
+        existed = self.folder.is_dir()
         _swap(self.staging, self.folder)
-        shutil.rmtree(self.staging, ignore_errors=True)  # it holds the old tree now
+        try:
+            if not existed or len(self.changed) > MIRROR_LIMIT:
+                raise FileNotFoundError  # nothing to keep, or cheaper to link afresh next time
+            _mirror(self.folder, self.staging, self.changed)
+        except OSError:
+            shutil.rmtree(self.staging, ignore_errors=True)  # it holds the old tree now
         return self.written, removed
+
+
+def _mirror(live: Path, old: Path, changed: Collection[str]) -> None:
+    """Make ``old``, the tree before the swap, hold the files of ``live`` again, as hard links."""
+    for rel in sorted(changed):
+        target = os.path.join(old, rel)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
+        source = os.path.join(live, rel)
+        if os.path.isfile(source):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.link(source, target)
+        else:  # removed: so is its folder where the new tree has none
+            folder = os.path.dirname(rel)
+            while folder and not os.path.isdir(os.path.join(live, folder)):
+                with contextlib.suppress(OSError):
+                    os.rmdir(os.path.join(old, folder))
+                folder = os.path.dirname(folder)
+    (old / MIRROR).touch()
+
+
+def forget_mirror(folder: Path) -> None:
+    """Files are about to be written into ``folder`` directly: the staging mirror no longer matches it."""
+    folder.with_name(f".{folder.name}.staging").joinpath(MIRROR).unlink(missing_ok=True)
 
 
 def _write_staged(path: str, data: bytes) -> bool:

@@ -20,7 +20,7 @@ from pipeline import buildcache, catalogs, snapshot, versions
 from pipeline.feeds import Feed, build_feeds, json_feed
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
-from pipeline.files import StagedTree, write_if_changed
+from pipeline.files import StagedTree, forget_mirror, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo, batch
 from pipeline.parallel import map_forked
@@ -242,16 +242,18 @@ def _build(root: Path, when: dt.datetime | None, strict: bool, editorial: Collec
            inputs: buildcache.Inputs | None = None) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
     """Build the site; with ``inputs``, from the last build's snapshot where what changed allows."""
     ready = _prepare_changed(root, when, editorial, progress, inputs) if inputs else None
+    # The staging folder the last publish left may be taken as it is while output/ is as it left it.
+    mirrored = inputs is not None and inputs.last is not None
     if ready is not None:
         try:
-            return _build_from(root, ready, strict, progress)
+            return _build_from(root, ready, strict, progress, mirrored)
         except _Unknown:
             pass
-    return _build_from(root, prepare(root, when, editorial, progress), strict, progress)
+    return _build_from(root, prepare(root, when, editorial, progress), strict, progress, mirrored)
 
 
-def _build_from(root: Path, ready: Prepared, strict: bool,
-                progress: Progress) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
+def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress,
+                mirrored: bool = False) -> tuple[Report, Prepared, Selection, dict[str, SiteText]]:
     config, articles, today = ready.config, ready.articles, ready.when.date()
     reviews = due_reviews(articles, today, config.review_window_days)
     findings = list(ready.plan.findings) + list(ready.plan.checked)
@@ -270,7 +272,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool,
         kept = snapshot.unchanged_files(ready.carried.values())
     only = {p.path for p in chosen.pages if p.article.id not in ready.carried} if ready.carried else None
     # Article pages go to the new output tree as the workers make them: the parent never holds them all.
-    tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/",), kept=kept)
+    tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/",), kept=kept, reuse=mirrored)
     feed_files: dict[str, bytes] = {}
 
     def feeds() -> None:  # made while the workers render the article pages
@@ -337,6 +339,7 @@ def _newsletter(root: Path, when: dt.datetime | None, languages: Collection[str]
     report, ready, chosen, texts = _build(root, when, False, ())  # an issue shows whole articles
     buildcache.forget(root)  # the ledgers change below
     snapshot.forget(root)
+    forget_mirror(root / OUTPUT)  # the issues are written into output/ directly
     config, today = ready.config, ready.when.date()
     ledgers = dict(chosen.ledgers)
     issues: list[IssueReport] = []

@@ -9,6 +9,8 @@ import sys
 import zoneinfo
 from pathlib import Path
 
+from pipeline.files import MIRROR
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared"
@@ -28,3 +30,15 @@ def run_cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subpro
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` with its bytes, keyed by POSIX path."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_mirror_or_nothing(site):
+    """What a publish leaves beside output/: nothing, or the same files as hard links, marked."""
+    staging = site / ".output.staging"
+    if staging.exists():
+        assert (staging / MIRROR).is_file()
+        mirrored = {p.relative_to(staging): p.stat().st_ino for p in staging.rglob("*") if p.is_file()}
+        live = {p.relative_to(site / "output"): p.stat().st_ino for p in (site / "output").rglob("*") if p.is_file()}
+        assert mirrored == {**live, Path(MIRROR): (staging / MIRROR).stat().st_ino}
+        assert sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_dir()) == sorted(
+            p.relative_to(site / "output") for p in (site / "output").rglob("*") if p.is_dir())

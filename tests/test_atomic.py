@@ -13,8 +13,9 @@ import time
 import pytest
 
 from pipeline.errors import PipelineError
+from pipeline.files import MIRROR, StagedTree
 from pipeline.lock import LOCK, exclusive
-from tests.helpers import EPOCH, ROOT, run_cli, tree
+from tests.helpers import EPOCH, ROOT, assert_mirror_or_nothing, run_cli, tree
 
 
 def change(root):
@@ -51,7 +52,7 @@ def test_a_killed_publish_leaves_the_old_or_the_new_site(tiny_site, tmp_path):
         result = run_cli(site, "publish")  # a stale lock and a half-built staging folder are recovered from
         assert result.returncode == 0, result.stderr
         assert tree(site / "output") == new
-        assert not (site / ".output.staging").exists()
+        assert_mirror_or_nothing(site)
     assert "old" in seen  # some kills landed before the switch
 
 
@@ -110,3 +111,42 @@ def test_a_staged_tree_takes_files_from_workers_and_shows_nothing_before_the_swa
     assert sorted(p.name for p in (site / "en").iterdir()) == sorted([f"p{i}.html" for i in range(40)] + ["same.html"])
     assert (site / "en/p7.html").read_bytes() == b"page 7"
     assert (site / "newsletter/issue.html").read_bytes() == b"kept"
+
+
+def test_the_old_tree_is_kept_as_a_mirror_and_the_next_build_starts_from_it(tmp_path, monkeypatch):
+    site = tmp_path / "output"
+    (site / "en/topics/legs").mkdir(parents=True)
+    for name, data in (("en/a.html", b"a"), ("en/b.html", b"b"), ("en/topics/legs/feed.atom", b"feed")):
+        (site / name).write_bytes(data)
+    staged = StagedTree(site)
+    for rel, data in (("en/a.html", b"a, changed"), ("en/b.html", b"b"), ("de/a.html", b"new")):
+        staged.record(rel, staged.write(rel, data))
+    assert staged.finish() == (2, 1)
+    assert_mirror_or_nothing(tmp_path)  # the removed feed's folders are gone from both
+    assert (tmp_path / ".output.staging/en/a.html").read_bytes() == b"a, changed"
+
+    def relinked(*args):
+        raise AssertionError("the mirror should have been taken as it is")
+
+    monkeypatch.setattr("pipeline.files._link_tree", relinked)
+    staged = StagedTree(site, reuse=True)
+    assert not (staged.staging / MIRROR).exists()  # in use: a run killed now leaves no mirror
+    for rel, data in (("en/a.html", b"a, changed"), ("en/b.html", b"b, changed"), ("de/a.html", b"new")):
+        staged.record(rel, staged.write(rel, data))
+    assert (site / "en/b.html").read_bytes() == b"b"  # nothing seen before the swap
+    assert staged.finish() == (1, 0)
+    assert (site / "en/b.html").read_bytes() == b"b, changed"
+    assert_mirror_or_nothing(tmp_path)
+
+
+def test_without_its_mark_the_staging_folder_is_made_afresh(tmp_path):
+    site = tmp_path / "output"
+    (site / "en").mkdir(parents=True)
+    (site / "en/a.html").write_bytes(b"a")
+    staging = tmp_path / ".output.staging"
+    (staging / "en").mkdir(parents=True)
+    (staging / "en/stray.html").write_bytes(b"left by a killed run")
+    staged = StagedTree(site, reuse=True)
+    staged.record("en/a.html", staged.write("en/a.html", b"a"))
+    assert staged.finish() == (0, 0)
+    assert_mirror_or_nothing(tmp_path)

@@ -13,7 +13,8 @@ from lxml import html
 
 from pipeline.errors import PipelineError
 from pipeline.publish import newsletter, publish
-from tests.helpers import BUILD_TIME, run_cli
+from pipeline.files import MIRROR
+from tests.helpers import BUILD_TIME, assert_mirror_or_nothing, run_cli
 
 LATER = BUILD_TIME + dt.timedelta(days=30)  # 2025-12-24
 ISSUE = "output/newsletter/{lang}/{date}.{ext}"
@@ -132,6 +133,17 @@ def test_the_index_lists_past_issues(first_issue):
 def test_publish_keeps_the_newsletter_archive(first_issue):
     publish(first_issue, LATER)
     assert issue(first_issue, "de", "html").is_file()
+
+
+def test_issues_written_into_output_outlive_the_next_publishes(tiny_site):
+    publish(tiny_site, BUILD_TIME)  # leaves a mirror of output/ to start the next publish from
+    newsletter(tiny_site, BUILD_TIME)  # writes into output/ itself
+    assert not (tiny_site / ".output.staging" / MIRROR).exists()
+    for old, new in (("Walking", "Brisk walking"), ("Brisk walking", "Walking")):
+        edit(tiny_site, "legs.md", old, new)
+        publish(tiny_site, LATER)
+        assert issue(tiny_site, "de", "html").is_file() and issue(tiny_site, "en", "eml").is_file()
+        assert_mirror_or_nothing(tiny_site)
 
 
 def test_an_issue_over_gmails_limit_is_refused(tiny_site):
