@@ -60,7 +60,8 @@ class Inputs:
         if not self.day or not self.last:
             return None
         before, now = self.last["inputs"], self.table
-        return self.last["digest"], {name for name in before.keys() | now.keys() if _content(before, name) != _content(now, name)}
+        changed = {name for name, entry in now.items() if name not in before or before[name][2] != entry[2]}
+        return self.last["digest"], changed | (before.keys() - now.keys())
 
 
 def look(root: Path, day: str) -> Inputs:
@@ -96,8 +97,7 @@ def _table(root: Path, known: dict[str, list]) -> dict[str, list]:
 
 def _digest(day: str, table: dict[str, list]) -> str:
     h = hashlib.blake2b(day.encode(), digest_size=20)
-    for name in sorted(table):
-        h.update(f"{name}\0{table[name][2]}\0".encode())
+    h.update("".join([f"{name}\0{table[name][2]}\0" for name in sorted(table)]).encode())  # one update, not 40,000
     return h.hexdigest()
 
 
@@ -123,11 +123,6 @@ def _files(folder: str, prefix: str = "") -> dict[str, os.DirEntry | None]:
 def remembered(root: Path, day: str) -> dict | None:
     """The last publish's summary, if nothing changed since and its output is untouched."""
     return look(root, day).unchanged()
-
-
-def _content(table: dict[str, list], name: str) -> str | None:
-    entry = table.get(name)
-    return entry[2] if entry else None
 
 
 def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[str], warnings: list[str],
