@@ -46,6 +46,12 @@ def _settings(threshold: int | None) -> tuple[int, int]:
     return workers, threshold if threshold is not None else int(os.environ.get("PIPELINE_PARALLEL_THRESHOLD", THRESHOLD))
 
 
+def forks(count: int, threshold: int | None = None) -> bool:
+    """Whether ``map_forked`` spreads ``count`` items over workers."""
+    workers, threshold = _settings(threshold)
+    return workers >= 2 and count >= threshold and hasattr(os, "fork")
+
+
 def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None,
                meanwhile: Callable[[], None] | None = None) -> list[R]:
     """``[fn(i) for i in range(count)]``, on forked workers when it pays off.
@@ -57,7 +63,7 @@ def map_forked(fn: Callable[[int], R], count: int, threshold: int | None = None,
     pipes until it returns, so a share whose results outgrow a pipe (64 KB) waits for it.
     """
     workers, threshold = _settings(threshold)
-    if workers < 2 or count < threshold or not hasattr(os, "fork"):
+    if not forks(count, threshold):
         results = [fn(i) for i in range(count)]
         if meanwhile is not None:
             meanwhile()

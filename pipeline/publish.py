@@ -273,13 +273,9 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress,
     only = {p.path for p in chosen.pages if p.article.id not in ready.carried} if ready.carried else None
     # Article pages go to the new output tree as the workers make them: the parent never holds them all.
     tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/",), kept=kept, reuse=mirrored)
-    feed_files: dict[str, bytes] = {}
-
-    def feeds() -> None:  # made while the workers render the article pages
-        feed_files.update(_feeds(chosen, config, texts, Memo(root, "content"), ready.carried))
-
-    files, wrote = render_site(chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write,
-                               feeds)
+    files, wrote, feed_files = render_site(
+        chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write,
+        lambda: _feeds(chosen, config, texts, Memo(root, "content"), ready.carried))
     progress.step(f"rendered {len(only) if only is not None else len(chosen.pages)} pages")
     files.update(_images(root, fresh))
     files.update(feed_files)

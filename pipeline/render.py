@@ -28,8 +28,11 @@ from pipeline.errors import TranslationMissing
 from pipeline.memo import Memo
 from pipeline.model import Figure, Heading, ListBlock, Page, Paragraph, ReviewDate, Table
 from pipeline.newsletter import NEW, TRANSLATED, UPDATED, Issue, NewsItem
-from pipeline.parallel import map_forked
+from pipeline.parallel import forks, map_forked
 
+# Listed pages from which the indexes and the feeds are made side by side, when the article pages
+# are few: at 19,000 they take 0.2 s each; below a few thousand a worker costs more than it saves.
+LARGE_SITE = 5000
 # Raw HTML off: a source or a translator's msgstr can never put markup of its own on a page.
 _INLINE = MarkdownIt("commonmark", {"html": False})
 
@@ -72,7 +75,8 @@ class SiteText:
 def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText],
                 memo: Memo | None = None, keys: Mapping[str, str] | None = None,
                 only: Collection[str] | None = None, write: Callable[[str, bytes], bool] | None = None,
-                meanwhile: Callable[[], None] | None = None) -> tuple[dict[str, bytes], dict[str, bool]]:
+                meanwhile: Callable[[], dict[str, bytes]] | None = None,
+                ) -> tuple[dict[str, bytes], dict[str, bool], dict[str, bytes]]:
     """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``.
 
     With a ``memo``, an article's pages are rendered again only when something they show changed.
@@ -80,7 +84,8 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     ``only`` names the article pages to render; the indexes list all ``pages`` all the same.
     With ``write``, article pages are handed to it where they are made (on the workers) and
     only whether it wrote them comes back: the second dict. The first holds the other files.
-    ``meanwhile`` runs in this process while workers render the article pages (see ``map_forked``).
+    ``meanwhile`` makes more files (the feeds), while the workers render the article pages or
+    beside the indexes: the third dict.
     """
     languages = [lang for lang in config.languages if lang in texts]
     by_article: dict[str, dict[str, Page]] = defaultdict(dict)
@@ -107,22 +112,29 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
         files = {page.path: html} if history is None else {page.path: html, _history_path(page): history}
         return files if write is None else {path: write(path, data) for path, data in files.items()}
 
-    others: dict[str, bytes] = {}
-
-    def indexes() -> None:  # while the workers render the article pages
+    def site_files(part: int) -> dict[str, bytes]:
+        """Part 0: what ``meanwhile`` makes; part 1: the indexes, the start page and the stylesheet."""
+        if part == 0:
+            return meanwhile() if meanwhile is not None else {}
+        made = {}
         for lang in languages:
             own = [p for p in listed if p.article.lang == lang]
-            others[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
-        others["index.html"] = _root_page(languages, config, texts)
-        others["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
-        if meanwhile is not None:
-            meanwhile()
+            made[f"{lang}/index.html"] = _index_page(lang, own, languages, config, texts[lang])
+        made["index.html"] = _root_page(languages, config, texts)
+        made["style.css"] = (resources.files("pipeline") / "templates" / "style.css").read_bytes()
+        return made
 
+    parts: list[dict[str, bytes]] = []
+    if forks(len(pages)):  # the workers render the article pages; this process the rest meanwhile
+        results = map_forked(render, len(pages), meanwhile=lambda: parts.extend(map(site_files, (0, 1))))
+    else:  # a few pages, rendered here; on a large site, the indexes and the feeds side by side
+        results = [render(i) for i in range(len(pages))]
+        parts = map_forked(site_files, 2, threshold=1) if len(listed) >= LARGE_SITE else [site_files(0), site_files(1)]
     files: dict[str, bytes] = {}
     wrote: dict[str, bool] = {}
-    for result in map_forked(render, len(pages), meanwhile=indexes):  # workers inherit the pages
+    for result in results:
         (files if write is None else wrote).update(result)  # type: ignore[arg-type]
-    return files | others, wrote
+    return files | parts[1], wrote, parts[0]
 
 
 def _identity(page: Page, keys: Mapping[str, str] | None) -> object:
