@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
 
@@ -18,6 +19,16 @@ def test_a_second_publish_with_nothing_changed_is_a_no_op(tiny_site):
     assert "Held back 1 page(s):" in again.stdout
     assert "review.due-soon" in again.stderr  # warnings are repeated, not forgotten
     assert tree(tiny_site / "output") == before
+
+
+def test_a_file_saved_again_unchanged_is_still_a_no_op(tiny_site):
+    run_cli(tiny_site, "publish")
+    source = tiny_site / "sources/sleep.md"
+    source.write_bytes(source.read_bytes())  # an editor's save: a new time, the same content
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 10**9))
+    assert "nothing changed" in run_cli(tiny_site, "publish").stdout
+    source.write_text(source.read_text() + "\n")  # one byte more
+    assert "nothing changed" not in run_cli(tiny_site, "publish").stdout
 
 
 def test_any_changed_input_means_a_full_publish(tiny_site):
