@@ -109,12 +109,13 @@ class StagedTree:
             return 0, 0
         existed = self.folder.is_dir()
         _swap(self.staging, self.folder)
-        try:
-            if not existed or len(self.changed) > MIRROR_LIMIT:
-                raise FileNotFoundError  # nothing to keep, or cheaper to link afresh next time
-            _mirror(self.folder, self.staging, self.changed)
-        except OSError:
-            shutil.rmtree(self.staging, ignore_errors=True)  # it holds the old tree now
+        if existed and len(self.changed) <= MIRROR_LIMIT:  # else nothing to keep, or cheaper to link afresh
+            try:
+                _mirror(self.folder, self.staging, self.changed)
+                return self.written, removed
+            except OSError:
+                pass
+        shutil.rmtree(self.staging, ignore_errors=True)  # it holds the old tree now
         return self.written, removed
 
 

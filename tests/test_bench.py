@@ -11,7 +11,7 @@ def test_a_tiny_benchmark_produces_every_figure(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert bench.main(["4", "--repeat", "1", "--json", str(out)]) == 0
     figures = json.loads(out.read_text())["4"]
-    assert set(figures) == {"cold", "noop", "one", "catalogs", "newsletter"}
+    assert set(figures) == {"cold", "noop", "one-first", "one", "catalogs", "newsletter"}
     assert all(f["seconds"] > 0 and f["peak_mb"] > 0 for f in figures.values())
     assert figures["cold"]["pages"] > 4
     assert "median s" in capsys.readouterr().out
