@@ -31,6 +31,17 @@ def test_a_file_saved_again_unchanged_is_still_a_no_op(tiny_site):
     assert "nothing changed" not in run_cli(tiny_site, "publish").stdout
 
 
+def test_inputs_hashed_on_workers_are_hashed_alike(tiny_site, monkeypatch):
+    monkeypatch.setattr(buildcache, "HASHED_APART", 1)
+    monkeypatch.setenv("PIPELINE_PARALLEL_THRESHOLD", "1")
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    forked = buildcache.look(tiny_site, "2025-11-24").table
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")
+    assert forked == buildcache.look(tiny_site, "2025-11-24").table
+    files = [entry for name, entry in forked.items() if not name.endswith("/")]
+    assert len(files) > buildcache.HASH_SHARES and len({entry[2] for entry in files}) == len(files)
+
+
 def test_any_changed_input_means_a_full_publish(tiny_site):
     run_cli(tiny_site, "publish")
     source = tiny_site / "sources/sleep.md"
