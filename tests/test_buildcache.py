@@ -42,6 +42,17 @@ def test_inputs_hashed_on_workers_are_hashed_alike(tiny_site, monkeypatch):
     assert len(files) > buildcache.HASH_SHARES and len({entry[2] for entry in files}) == len(files)
 
 
+def test_output_looked_at_by_a_worker_is_judged_alike(tiny_site, monkeypatch):
+    run_cli(tiny_site, "publish")
+    monkeypatch.setattr(buildcache, "CHECKED_APART", 1)
+    monkeypatch.setenv("PIPELINE_PARALLEL_THRESHOLD", "1")
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    day = buildcache.build_day(tiny_site)
+    assert buildcache.look(tiny_site, day).last is not None  # output/ as the publish left it
+    (tiny_site / "output/de/wasser.html").unlink()
+    assert buildcache.look(tiny_site, day).last is None
+
+
 def test_any_changed_input_means_a_full_publish(tiny_site):
     run_cli(tiny_site, "publish")
     source = tiny_site / "sources/sleep.md"
