@@ -16,9 +16,11 @@ from pathlib import Path
 from pipeline.errors import PipelineError
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int:
+    """Run a command; ``keep`` takes what it built, for a caller that ends the process at once."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.keep = keep
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
@@ -111,7 +113,7 @@ def _publish(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     report = publish(args.root, strict=args.strict, editorial=args.editorial, progress=Progress(sys.stderr),
-                     inputs=inputs)
+                     inputs=inputs, keep=args.keep)
     _print_lines(*report_lines(report))
     print(f"Finished in {time.perf_counter() - started:.1f} s.")
     return 0
@@ -133,7 +135,7 @@ def _catalogs(args: argparse.Namespace) -> int:
         for path in stale:
             print(f"{path}: out of date; run 'make catalogs'", file=sys.stderr)
         return 1 if stale else 0
-    written = update_catalogs(args.root, editorial=args.editorial)
+    written = update_catalogs(args.root, editorial=args.editorial, keep=args.keep)
     for path in written:
         print(f"Updated {path}")
     print(f"{len(written)} catalog file(s) updated.")
@@ -168,7 +170,7 @@ def _date(value: str) -> dt.date:
 def _newsletter(args: argparse.Namespace) -> int:
     from pipeline.publish import newsletter, report_lines
 
-    report, issues = newsletter(args.root, languages=args.lang, since=args.since)
+    report, issues = newsletter(args.root, languages=args.lang, since=args.since, keep=args.keep)
     _print_lines(*report_lines(report))
     for issue in issues:
         if issue.items:

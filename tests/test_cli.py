@@ -97,3 +97,16 @@ def test_catalogs_check_and_check_report_stale_catalogs(tiny_site):
     updated = run_cli(tiny_site, "catalogs")
     assert "Updated locales/de/LC_MESSAGES/t-sleep-03.po" in updated.stdout
     assert run_cli(tiny_site, "catalogs", "--check").returncode == 0
+
+
+def test_commands_hand_what_they_built_to_a_caller_that_ends_the_process(tiny_site, capsys):
+    from pipeline.cli import main
+    from pipeline.publish import Prepared
+
+    for command in (["publish"], ["catalogs"], ["newsletter"]):
+        kept: list[object] = []
+        assert main(["--root", str(tiny_site), *command], keep=kept) == 0
+        built = kept[0][0] if isinstance(kept[0], tuple) else kept[0]
+        assert isinstance(built, Prepared) and built.articles, command
+    assert main(["--root", str(tiny_site), "publish"]) == 0  # without a taker, they are freed as usual
+    capsys.readouterr()
