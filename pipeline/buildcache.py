@@ -19,6 +19,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.gcpause import collector_paused
+
 CACHE = ".cache/publish.pickle"  # pickle: at 10,000 articles, JSON took a fifth of a publish
 _PACKAGE = Path(__file__).resolve().parent
 _INPUTS = ("sources", "locales")
@@ -75,7 +77,7 @@ def look(root: Path, day: str) -> Inputs:
     """The inputs as they are now. Like git's index, a file whose size and modification time are
     as last noted keeps its noted content hash, so an unchanged site is only looked at, not read."""
     try:
-        with open(root / CACHE, "rb") as file:
+        with open(root / CACHE, "rb") as file, collector_paused():
             last = pickle.load(file)
         known = last["inputs"] if isinstance(last.get("inputs"), dict) else {}
     except (OSError, ValueError, AttributeError, KeyError, TypeError, EOFError, pickle.UnpicklingError, ImportError):

@@ -18,6 +18,8 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
+from pipeline.gcpause import collector_paused
+
 R = TypeVar("R")
 THRESHOLD = 300  # items below which one process is faster
 # Each new worker faults in the parent's pages it touches again (system time), so shares are few:
@@ -143,7 +145,8 @@ def _read(fd: int, selector: selectors.BaseSelector, running: dict[int, tuple[in
     _, status = os.waitpid(pid, 0)
     if not received:
         raise WorkerError(f"a worker ended without its results (exit code {os.waitstatus_to_exitcode(status)})")
-    kind, value = pickle.loads(received)
+    with collector_paused():
+        kind, value = pickle.loads(received)
     if kind == "error":
         raise value
     results[number] = value

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pipeline import catalogs, versions
 from pipeline.files import write_atomic
+from pipeline.gcpause import collector_paused
 from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
 from pipeline.published import published_path
 
@@ -109,9 +110,10 @@ def load(root: Path, digest: str) -> Snapshot | None:
         if not isinstance(head, _Head) or head.digest != digest:
             return None
         articles: dict[str, ArticleBuild] = {}
-        for name in head.shards:
-            with open(root / SNAPSHOT / name, "rb") as file:
-                articles.update(pickle.load(file))
+        with collector_paused():
+            for name in head.shards:
+                with open(root / SNAPSHOT / name, "rb") as file:
+                    articles.update(pickle.load(file))
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
         return None
     return Snapshot(digest, dict(sorted(articles.items())), head.written)
