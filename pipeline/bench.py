@@ -98,16 +98,19 @@ def change_units(root: Path, share: float, seed: int = 11) -> int:
 def run(root: Path, *args: str) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes, whole process tree) of one pipeline command."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(root), *args], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
-        time.sleep(0.02)
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"pipeline {' '.join(args)} failed:\n{process.stderr.read().decode()}")
+    # Warnings go to a file: a pipe nobody reads until the end stops a run that warns a lot.
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(root), *args], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _tree_rss(process.pid))
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"pipeline {' '.join(args)} failed:\n{errors.read().decode()}")
     return seconds, peak
 
 

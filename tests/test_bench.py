@@ -22,3 +22,10 @@ def test_the_synthetic_site_is_deterministic(tmp_path):
     bench.generate(tmp_path / "b", 3)
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert files and all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+
+
+def test_a_failing_run_stops_the_bench_with_its_message(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="pipeline publish failed:\n.*sources/site.toml"):
+        bench.run(tmp_path, "publish")  # no site here
