@@ -112,3 +112,19 @@ def test_many_results_are_written_before_the_batch_ends(tmp_path, monkeypatch):
         assert len(_stored(tmp_path)) == 3  # the third passed the limit: all three written
         memo.put(memo.key(b"more"), b"x")
         assert len(_stored(tmp_path)) == 3
+
+
+def test_results_of_another_program_version_are_dropped_when_the_store_opens(tmp_path, monkeypatch):
+    import pipeline.memo as memo_module
+
+    with batch():
+        Memo(tmp_path, "test").put("old-key", "made by the program before")
+    assert _stored(tmp_path) == [("test", "old-key")]
+    monkeypatch.setattr(memo_module, "code_version", lambda: b"another program version")
+    monkeypatch.setattr(memo_module, "_CONNECTIONS", {})  # as in the next run
+    assert Memo(tmp_path, "test").get("old-key") is None
+    assert _stored(tmp_path) == []
+    with batch():
+        Memo(tmp_path, "test").put("new-key", "kept")
+    monkeypatch.setattr(memo_module, "_CONNECTIONS", {})
+    assert Memo(tmp_path, "test").get("new-key") == "kept"  # the same version keeps its results
