@@ -4,8 +4,9 @@ Generates N articles per language in a temporary folder (most with complete cata
 partly translated), then times whole ``python -m pipeline`` runs: a cold publish, a no-op
 publish, a publish after one article changed (``one-first`` right after the cold build, which
 has no staging mirror yet and moves the article into the feeds; ``one`` after a further change,
-as an editor's day goes), ``catalogs`` after 5 % of the units changed, and a newsletter. Prints a table (median of several runs, pages per second, peak memory of the
-process tree, pages shared with forked workers counted once) and writes the figures as JSON for comparison between
+as an editor's day goes), ``catalogs`` after 5 % of the units changed, and a newsletter. Prints
+a table (median of several runs, pages per second, peak memory of the process tree, pages
+shared with forked workers counted once) and writes the figures as JSON for comparison between
 commits.
 """
 

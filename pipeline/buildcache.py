@@ -184,7 +184,8 @@ def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[s
             folder = folder.rsplit("/", 1)[0]
     # A name that pairs the record with the snapshot written beside it (see ``snapshot``).
     value = os.urandom(16).hex()
-    record = {"day": inputs.day, "id": value, "inputs": table, "output": _output_after(root / "output", inputs.last, output_changed),
+    record = {"day": inputs.day, "id": value, "inputs": table,
+              "output": _output_after(root / "output", inputs.last, output_changed),
               "summary": summary, "warnings": warnings}
     path = root / CACHE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -102,7 +102,7 @@ def _publish(args: argparse.Namespace) -> int:
 
         inputs = buildcache.look(args.root, buildcache.build_day(args.root))
         if args.keep is not None:
-            args.keep.append(inputs)  # 49,000 entries at 10,000 articles: left to the end of the process too
+            args.keep.append(inputs)  # 49,000 entries at 10,000 articles: left to the end too
         record = inputs.unchanged()
         if record is not None:
             first, *rest = record["summary"]
