@@ -88,23 +88,37 @@ def look(root: Path, day: str) -> Inputs:
 
 def _scan(root: Path, known: dict[str, list], expected: dict[str, list[int]] | None) -> tuple[dict[str, list], bool]:
     """The inputs' table, and whether ``output/`` is as ``expected`` (None: nothing to compare with).
-    On a large site a forked worker looks at ``output/`` while this process looks at the inputs."""
+
+    On a large site a forked worker looks at ``output/`` and ``sources/`` while this process looks
+    at the rest: most of the time is the kernel's, one ``stat`` per file (3 microseconds each
+    here, 68,000 files at 10,000 articles), and two processes make two at once.
+    """
     from pipeline.parallel import forks, map_forked  # standard library only
 
+    folders = [root / name for name in _INPUTS] + [_PACKAGE]
     if expected is None:
-        return _table(root, known), False
+        return _table(folders, known), False
     if len(expected) < CHECKED_APART or not forks(len(expected)):
-        return _table(root, known), _intact(root / "output", expected)
-    table: dict[str, list] = {}
-    [intact] = map_forked(lambda _: _intact(root / "output", expected), 1, threshold=1,
-                          meanwhile=lambda: table.update(_table(root, known)))
-    return table, intact
+        return _table(folders, known), _intact(root / "output", expected)
+    apart, here = folders[:1], folders[1:]  # sources/ is about as many files as output/ less locales/
+    mine: list[tuple[dict[str, list], list[tuple[str, str]]]] = []
+    [(theirs, unknown, intact)] = map_forked(
+        lambda _: (*_stats(apart, known), _intact(root / "output", expected)), 1, threshold=1,
+        meanwhile=lambda: mine.append(_stats(here, known)))
+    table = theirs | mine[0][0]
+    return _hashed(table, unknown + mine[0][1]), intact
 
 
-def _table(root: Path, known: dict[str, list]) -> dict[str, list]:
+def _table(folders: list[Path], known: dict[str, list]) -> dict[str, list]:
+    return _hashed(*_stats(folders, known))
+
+
+def _stats(folders: list[Path], known: dict[str, list]) -> tuple[dict[str, list], list[tuple[str, str]]]:
+    """The files below ``folders`` with their sizes and times, and those whose content hash is
+    not known yet (name, path): their entries have an empty hash."""
     table: dict[str, list] = {}
-    unknown: list[tuple[str, str]] = []  # name and path of each file read for its hash
-    for folder in (*(root / name for name in _INPUTS), _PACKAGE):
+    unknown: list[tuple[str, str]] = []
+    for folder in folders:
         prefix = folder.name + "/"
         for rel, entry in _files(str(folder)).items():
             name = prefix + rel
@@ -119,6 +133,11 @@ def _table(root: Path, known: dict[str, list]) -> dict[str, list]:
             else:
                 table[name] = [size, mtime, ""]
                 unknown.append((name, entry.path))
+    return table, unknown
+
+
+def _hashed(table: dict[str, list], unknown: list[tuple[str, str]]) -> dict[str, list]:
+    """``table`` with the content hashes of the ``unknown`` files filled in."""
     for (name, _), content in zip(unknown, _hashes([path for _, path in unknown])):
         table[name][2] = content
     return table

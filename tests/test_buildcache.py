@@ -48,7 +48,15 @@ def test_output_looked_at_by_a_worker_is_judged_alike(tiny_site, monkeypatch):
     monkeypatch.setenv("PIPELINE_PARALLEL_THRESHOLD", "1")
     monkeypatch.setenv("PIPELINE_WORKERS", "2")
     day = buildcache.build_day(tiny_site)
-    assert buildcache.look(tiny_site, day).last is not None  # output/ as the publish left it
+    split = buildcache.look(tiny_site, day)  # a worker looks at output/ and sources/, this process at the rest
+    assert split.last is not None  # output/ as the publish left it
+    source = tiny_site / "sources/sleep.md"
+    source.write_text(source.read_text() + "\n")
+    changed = buildcache.look(tiny_site, day)
+    assert changed.changed()[1] == {"sources/sleep.md"}
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")
+    assert buildcache.look(tiny_site, day).table == changed.table
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
     (tiny_site / "output/de/wasser.html").unlink()
     assert buildcache.look(tiny_site, day).last is None
 
