@@ -1,13 +1,12 @@
-"""Feeds per language and per topic: records from pages, and JSON Feed written by us.
+"""Feeds per language and per topic, as records made from the pages.
 
-Atom and RSS are written by ``feedformats`` (feedgen); every date is passed in explicitly and
-comes from the ledger, never from the build time.
+``feedformats`` writes them as Atom, RSS and JSON Feed. Every date comes from the ledger,
+never from the build time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -129,35 +128,3 @@ def _entry(page: Page, ledger: Ledger, urls: Mapping[str, list[tuple[str, str]]]
 
 def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
-
-
-def json_feed(feed: Feed) -> bytes:
-    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
-    data: dict[str, object] = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": feed.title,
-        "home_page_url": feed.home_url,
-        "feed_url": feed.url("json"),
-        "description": feed.description,
-        "language": feed.lang,
-        "authors": [{"name": feed.publisher}],
-        "items": [_json_item(e, feed.publisher) for e in feed.entries],
-    }
-    if feed.hub:
-        data["hubs"] = [{"type": "WebSub", "url": feed.hub}]
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def _json_item(entry: FeedEntry, publisher: str) -> dict[str, object]:
-    return {
-        "id": entry.id,
-        "url": entry.url,
-        "title": entry.title,
-        "summary": entry.summary,
-        "content_html": entry.content_html,
-        "date_published": entry.published.isoformat(),
-        "date_modified": entry.updated.isoformat(),
-        "language": entry.lang,
-        "tags": [name for _, name in entry.topics],
-        "authors": [{"name": publisher}],
-    }

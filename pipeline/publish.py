@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from pipeline import buildcache, catalogs, snapshot, versions
-from pipeline.feeds import Feed, build_feeds, json_feed
+from pipeline.feedformats import EntryTexts, entry_texts, feed_files
+from pipeline.feeds import FeedEntry, build_feeds
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
 from pipeline.files import StagedTree, forget_mirror, write_if_changed
@@ -415,15 +416,27 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
         return made  # type: ignore[return-value]
 
     # Most feeds are as before when one article changed: a feed whose entries name the same
-    # contents is taken from the memo without looking at them. feedgen is the slow part.
+    # contents is taken from the memo without looking at them. A feed that changed is put
+    # together from its entries' texts, which are written again only for the entries that changed.
     feeds = build_feeds(chosen.pages, chosen.ledgers, config, plain, name)
+    written: dict[str, EntryTexts] = {}
+
+    def texts_of(entry: FeedEntry) -> EntryTexts:
+        key = memo.key(pickle.dumps((entry, config.publisher)), "feed entry")  # entry.content_html: the content's key
+        if key not in written:
+            made = memo.get(key)
+            if made is None:
+                made = entry_texts(replace(entry, content_html=content(entry.content_html)), config.publisher)
+                memo.put(key, made)
+            written[key] = made  # type: ignore[assignment]
+        return written[key]
+
     files: dict[str, bytes] = {}
     for feed in feeds:
         key = memo.key(pickle.dumps(feed), "feed")
         made = memo.get(key)
         if made is None:
-            made = _feed_files(replace(feed, entries=tuple(replace(e, content_html=content(e.content_html))
-                                                           for e in feed.entries)))
+            made = feed_files(feed, [texts_of(entry) for entry in feed.entries])
             memo.put(key, made)
         files.update((feed.path + suffix, data) for suffix, data in zip(FEED_SUFFIXES, made))  # type: ignore[arg-type]
     lastmod = {e.url.removeprefix(config.base_url): e.updated.date().isoformat()
@@ -435,13 +448,6 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
     files["sitemap.xml"] = sitemap(chosen.pages, indexes, config, lastmod)
     files["robots.txt"] = robots(config)
     return files
-
-
-def _feed_files(feed: Feed) -> tuple[bytes, bytes, bytes]:
-    # feedgen (with lxml and dateutil) is a tenth of the start-up: imported once a feed changed.
-    from pipeline.feedformats import atom_bytes, rss_bytes
-
-    return atom_bytes(feed), rss_bytes(feed), json_feed(feed)  # in the order of FEED_SUFFIXES
 
 
 def _differs(path: Path, data: bytes) -> bool:

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from pipeline.config import SiteConfig
 from pipeline.model import Page
+from pipeline.xmltext import attribute as _attribute
+from pipeline.xmltext import text as _text
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -38,15 +40,6 @@ def sitemap(pages: Sequence[Page], indexes: Sequence[str], config: SiteConfig,
     if len(lines) == 1:
         return "\n".join(lines + [opening + "/>", ""]).encode("utf-8")
     return "\n".join([lines[0], opening + ">", *lines[1:], "</urlset>", ""]).encode("utf-8")
-
-
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-
-
-def _attribute(value: str) -> str:
-    escaped = _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
-    return f'"{escaped}"'
 
 
 def robots(config: SiteConfig) -> bytes:
