@@ -68,28 +68,34 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
                 gettext: Mapping[str, Callable[[str], str]], content: Callable[[Page], str]) -> list[Feed]:
     """Every feed of the site: one per language, and one per language and topic."""
     zone = zoneinfo.ZoneInfo(config.time_zone)
-    urls: dict[str, list[tuple[str, str]]] = defaultdict(list)  # article id -> (language, URL), by language
-    for page in sorted(pages, key=lambda p: p.article.lang):
-        urls[page.article.id].append((page.article.lang, config.base_url + page.path))
+    versions: dict[str, list[Page]] = defaultdict(list)  # article id -> its pages, for the entries' links
+    for page in pages:
+        versions[page.article.id].append(page)
+    size = config.feed_size
+    kept = max(size, 1)  # a topic feed is written, empty if need be, when any article has the topic
     feeds: list[Feed] = []
     for lang in (l for l in config.languages if l in gettext):
         text = gettext[lang]
         names = {key: text(label) for key, label in config.topics.items()}
-        own = [p for p in pages if p.article.lang == lang]
-        newest = sorted(own, key=lambda p: (-feed_dates(p.article, ledgers[p.article.id], lang)[1].toordinal(),
-                                            ledgers[p.article.id].entry_id(lang) or ""))
-        by_topic: dict[str, list[Page]] = defaultdict(list)  # each newest first
-        for page in newest:
-            for key in dict.fromkeys(page.article.topics):
-                by_topic[key].append(page)
+        newest = sorted((p for p in pages if p.article.lang == lang), key=lambda p: _newest_first(p, ledgers, lang))
+        by_topic: dict[str, list[Page]] = {key: [] for key in config.topics}  # each newest first, as long as a feed
+        full = 0
+        for page in newest:  # on a large site, the topic feeds are full long before the last article
+            for key in page.article.topics:
+                listed = by_topic.get(key)
+                if listed is not None and len(listed) < kept and (not listed or listed[-1] is not page):
+                    listed.append(page)
+                    full += len(listed) == kept
+            if full == len(by_topic):
+                break
         made: dict[str, FeedEntry] = {}  # each entry's content is rendered once, and only if a feed shows it
 
         def entries(selection: list[Page], made: dict[str, FeedEntry] = made,
                     names: dict[str, str] = names) -> list[FeedEntry]:
-            for page in selection[: config.feed_size]:
+            for page in selection[:size]:
                 if page.path not in made:
-                    made[page.path] = _entry(page, ledgers[page.article.id], urls, zone, names, content)
-            return [made[p.path] for p in selection[: config.feed_size]]
+                    made[page.path] = _entry(page, ledgers[page.article.id], versions, zone, names, config, content)
+            return [made[p.path] for p in selection[:size]]
 
         feeds.append(_feed(config, lang, None, text(config.title), entries(newest), text))
         for key in config.topics:
@@ -97,6 +103,11 @@ def build_feeds(pages: Sequence[Page], ledgers: Mapping[str, Ledger], config: Si
             if narrowed:
                 feeds.append(_feed(config, lang, key, f"{text(config.title)}: {names[key]}", entries(narrowed), text))
     return feeds
+
+
+def _newest_first(page: Page, ledgers: Mapping[str, Ledger], lang: str) -> tuple[int, str]:
+    ledger = ledgers[page.article.id]
+    return -feed_dates(page.article, ledger, lang)[1].toordinal(), ledger.entry_id(lang) or ""
 
 
 def _feed(config: SiteConfig, lang: str, topic: str | None, title: str, entries: list[FeedEntry],
@@ -110,17 +121,18 @@ def _feed(config: SiteConfig, lang: str, topic: str | None, title: str, entries:
     )
 
 
-def _entry(page: Page, ledger: Ledger, urls: Mapping[str, list[tuple[str, str]]], zone: zoneinfo.ZoneInfo,
-           names: Mapping[str, str], content: Callable[[Page], str]) -> FeedEntry:
+def _entry(page: Page, ledger: Ledger, versions: Mapping[str, list[Page]], zone: zoneinfo.ZoneInfo,
+           names: Mapping[str, str], config: SiteConfig, content: Callable[[Page], str]) -> FeedEntry:
     article, lang = page.article, page.article.lang
     published, updated = feed_dates(article, ledger, lang)
     entry_id = ledger.entry_id(lang)
     if entry_id is None:
         raise ValueError(f"no entry id minted for {article.id} in {lang}")  # choose_pages mints them
+    urls = sorted((p.article.lang, config.base_url + p.path) for p in versions[article.id])  # by language
     return FeedEntry(
         id=entry_id, lang=lang, title=article.title.value, summary=article.summary.value,
-        content_html=content(page), url=dict(urls[article.id])[lang],
-        alternates=tuple((l, u) for l, u in urls[article.id] if l != lang),
+        content_html=content(page), url=dict(urls)[lang],
+        alternates=tuple((l, u) for l, u in urls if l != lang),
         published=_midnight(published, zone), updated=_midnight(updated, zone),
         topics=tuple((key, names[key]) for key in article.topics),
     )

@@ -445,7 +445,9 @@ def _feeds(chosen: Selection, config: SiteConfig, texts: dict[str, SiteText], me
         if feed.topic is None and feed.entries:
             lastmod[f"{feed.lang}/index.html"] = feed.updated.date().isoformat()
     indexes = [f"{lang}/index.html" for lang in config.languages if lang in texts]
-    files["sitemap.xml"] = sitemap(chosen.pages, indexes, config, lastmod)
+    # 20,000 addresses at 10,000 articles; a change within an article leaves them as they were.
+    shown = pickle.dumps(([(p.article.id, p.article.lang, p.path) for p in chosen.pages], indexes, lastmod, config))
+    files["sitemap.xml"] = memo.cached(shown, "sitemap", lambda: sitemap(chosen.pages, indexes, config, lastmod))
     files["robots.txt"] = robots(config)
     return files
 

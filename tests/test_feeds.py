@@ -193,3 +193,17 @@ def test_the_language_choice_page_announces_both_feeds(sample_output):
     page = html.fromstring((sample_output / "index.html").read_bytes())
     assert [(l.get("hreflang"), l.get("href")) for l in page.xpath("//link[@type='application/atom+xml']")] == [
         ("en", "en/feed.atom"), ("de", "de/feed.atom")]
+
+
+def test_short_feeds_keep_each_topics_newest(tiny_site):
+    publish(tiny_site, BUILD_TIME)
+    feeds = sorted((tiny_site / "output").glob("*/topics/*/feed.json"))
+    assert feeds
+    newest = {path: [item["id"] for item in json.loads(path.read_text())["items"]] for path in feeds}
+    config = tiny_site / "sources/site.toml"
+    text = config.read_text()
+    for size in (1, 0):
+        config.write_text(text.replace("[site]\n", f"[site]\nfeed_size = {size}\n"))
+        publish(tiny_site, BUILD_TIME)
+        for path in feeds:  # every topic feed is still there, with the first entries of the long one
+            assert [item["id"] for item in json.loads(path.read_text())["items"]] == newest[path][:size]
