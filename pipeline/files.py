@@ -11,7 +11,6 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 
 MIRROR = ".mirror"  # in the staging folder: it holds the live tree's files, as hard links
-MIRROR_LIMIT = 2000  # changed files up to which the old tree is kept as the next staging folder
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -51,16 +50,17 @@ class StagedTree:
     and the files named in ``kept`` (known to be as they should).
 
     After the swap the staging folder holds the old tree; ``finish`` brings it up to date with
-    the few files that changed and marks it as a mirror of the new one. The next build starts
-    from it if ``reuse`` says the live tree is as this build left it: linking 19,000 files
-    and removing them again after the swap was a fifth of a one-article publish.
+    the files that changed (after a first build, it links the new tree afresh) and marks it as a
+    mirror of the new one. The next build starts from it if ``reuse`` says the live tree is as
+    this build left it: linking 19,000 files and removing them again after the swap was a fifth
+    of a one-article publish. The mirror costs no disk space beyond the folders and the links.
     """
 
     def __init__(self, folder: Path, keep: tuple[str, ...] = (), kept: Collection[str] = (), reuse: bool = False):
         self.folder, self.keep, self.kept = folder, keep, kept
         self.staging = folder.with_name(f".{folder.name}.staging")
         mirror = self.staging / MIRROR
-        if reuse and mirror.is_file():
+        if reuse and _marks(mirror, folder):
             mirror.unlink()  # changed from here on: a run killed now leaves no mirror behind
         else:
             shutil.rmtree(self.staging, ignore_errors=True)
@@ -105,17 +105,17 @@ class StagedTree:
             if rel_folder != "." and not kept_below and not os.listdir(current):
                 os.rmdir(current)
         if self.folder.is_dir() and not self.written and not removed:
-            (self.staging / MIRROR).touch()  # the same files as the live tree
+            _mark(self.staging, self.folder)  # the same files as the live tree
             return 0, 0
         existed = self.folder.is_dir()
         _swap(self.staging, self.folder)
-        if existed and len(self.changed) <= MIRROR_LIMIT:  # else nothing to keep, or cheaper to link afresh
-            try:
+        try:
+            if existed:
                 _mirror(self.folder, self.staging, self.changed)
-                return self.written, removed
-            except OSError:
-                pass
-        shutil.rmtree(self.staging, ignore_errors=True)  # it holds the old tree now
+            else:  # the first build: the edits that follow should not wait for the linking (0.3 s at 19,000 files)
+                _mirror_afresh(self.folder, self.staging)
+        except OSError:  # no hard links here: the next build copies the tree as it needs
+            shutil.rmtree(self.staging, ignore_errors=True)
         return self.written, removed
 
 
@@ -135,7 +135,35 @@ def _mirror(live: Path, old: Path, changed: Collection[str]) -> None:
                 with contextlib.suppress(OSError):
                     os.rmdir(os.path.join(old, folder))
                 folder = os.path.dirname(folder)
-    (old / MIRROR).touch()
+    _mark(old, live)
+
+
+def _mirror_afresh(live: Path, staging: Path) -> None:
+    """Make ``staging`` hold the files of ``live`` as hard links; a file that cannot be linked raises."""
+    for folder, dirs, names in os.walk(live):
+        copy = os.path.join(staging, os.path.relpath(folder, live))
+        os.makedirs(copy, exist_ok=True)
+        for name in names:
+            os.link(os.path.join(folder, name), os.path.join(copy, name))
+    _mark(staging, live)
+
+
+def _mark(staging: Path, live: Path) -> None:
+    """Mark ``staging`` as the mirror of ``live``, naming the folder by device and inode: a copy
+    of the project (whose two trees are no longer links of each other) does not pass for it."""
+    (staging / MIRROR).write_text(_folder_identity(live))
+
+
+def _marks(mirror: Path, live: Path) -> bool:
+    try:
+        return mirror.read_text() == _folder_identity(live)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _folder_identity(folder: Path) -> str:
+    info = os.stat(folder)
+    return f"{info.st_dev}:{info.st_ino}"
 
 
 def forget_mirror(folder: Path) -> None:

@@ -150,3 +150,23 @@ def test_without_its_mark_the_staging_folder_is_made_afresh(tmp_path):
     staged.record("en/a.html", staged.write("en/a.html", b"a"))
     assert staged.finish() == (0, 0)
     assert_mirror_or_nothing(tmp_path)
+
+
+def test_a_first_build_leaves_a_mirror_which_a_copy_of_the_project_does_not_take(tmp_path):
+    site = tmp_path / "project/output"
+    staged = StagedTree(site)
+    for rel in ("en/a.html", "de/a.html", "index.html"):
+        staged.record(rel, staged.write(rel, rel.encode()))
+    assert staged.finish() == (3, 0)
+    assert_mirror_or_nothing(tmp_path / "project")  # the next publish need not link the tree first
+    assert (tmp_path / "project/.output.staging/en/a.html").read_bytes() == b"en/a.html"
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tmp_path / "project", copy)  # files, not links: the staging folder is no mirror here
+    staged = StagedTree(copy / "output", reuse=True)
+    staged.record("en/a.html", staged.write("en/a.html", b"changed"))
+    for rel in ("de/a.html", "index.html"):
+        staged.record(rel, staged.write(rel, rel.encode()))
+    assert staged.finish() == (1, 0)
+    assert_mirror_or_nothing(copy)
+    assert (copy / "output/en/a.html").read_bytes() == b"changed"
