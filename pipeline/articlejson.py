@@ -5,6 +5,7 @@ translation (so the last complete translation can stay online while a translator
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import fields, is_dataclass
@@ -18,9 +19,10 @@ _BLOCKS = {cls.__name__: cls for cls in (Heading, Paragraph, ListBlock, Figure, 
 
 def to_data(value: Any, *, with_origins: bool = True) -> Any:
     """Plain JSON-able data; blocks carry their type's name."""
-    if is_dataclass(value):
-        data = {f.name: to_data(getattr(value, f.name), with_origins=with_origins)
-                for f in fields(value) if with_origins or f.name != "origin"}
+    names = _field_names(type(value))
+    if names is not None:
+        data = {name: to_data(getattr(value, name), with_origins=with_origins)
+                for name in names if with_origins or name != "origin"}
         if type(value).__name__ in _BLOCKS:
             data["type"] = type(value).__name__
         return data
@@ -33,6 +35,13 @@ def to_data(value: Any, *, with_origins: bool = True) -> Any:
     return value
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """A record type's fields in order, None for any other type: asked once per type, not per
+    value (a cold build of 1,000 articles converts 130,000 values)."""
+    return tuple(f.name for f in fields(cls)) if is_dataclass(cls) else None
+
+
 def dumps(data: Any) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
@@ -40,8 +49,8 @@ def dumps(data: Any) -> bytes:
 def fingerprint(article: Article) -> str:
     """A hash of the text a reader reads, not of the file: reflowing a paragraph, moving lines
     or changing dates, slugs or topics changes nothing."""
-    data = to_data(article, with_origins=False)
-    content = {key: data[key] for key in ("title", "summary", "blocks", "references")}
+    content = {key: to_data(getattr(article, key), with_origins=False)
+               for key in ("title", "summary", "blocks", "references")}
     digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()[:16]
 
