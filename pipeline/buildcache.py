@@ -184,14 +184,20 @@ def remembered(root: Path, day: str) -> dict | None:
     return look(root, day).unchanged()
 
 
+def new_record_id() -> str:
+    """A name for a build's record, which pairs it with the snapshot written beside it (see ``snapshot``)."""
+    return os.urandom(16).hex()
+
+
 def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[str], warnings: list[str],
-             output_changed: Collection[str] | None = None) -> str:
+             output_changed: Collection[str] | None = None, record_id: str | None = None) -> str:
     """Note what this publish read and wrote, for the next one to compare with; the record's name.
 
     The inputs are as the publish found them, but for the files it wrote itself. A file someone
     changed while it ran has another modification time than noted, so the next publish reads it.
     ``output_changed`` names the files below ``output/`` the publish wrote or removed: the
     others are the last publish's (hard links keep size and time), so only those are looked at.
+    ``record_id`` is the name the build's snapshot was written under, if it was written first.
     """
     table = dict(inputs.table)
     for name in written:
@@ -201,8 +207,7 @@ def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[s
         while "/" in folder:  # a folder the write made, such as that of the first stored translation
             table.setdefault(folder + "/", [0, 0, ""])
             folder = folder.rsplit("/", 1)[0]
-    # A name that pairs the record with the snapshot written beside it (see ``snapshot``).
-    value = os.urandom(16).hex()
+    value = record_id or new_record_id()
     record = {"day": inputs.day, "id": value, "inputs": table,
               "output": _output_after(root / "output", inputs.last, output_changed),
               "summary": summary, "warnings": warnings}
