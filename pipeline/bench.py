@@ -7,7 +7,8 @@ moves the article to the top of the feeds and into the sitemap's dates; ``one`` 
 further change, as an editor's day goes), ``catalogs`` after 5 % of the units changed, and a
 newsletter. Prints a table (median of several runs, pages per second, peak memory of the
 process tree, pages shared with forked workers counted once, from one more run that is not
-timed) and writes the figures as JSON for comparison between commits."""
+timed) and writes the figures as JSON for comparison between commits.
+"""
 
 from __future__ import annotations
 
