@@ -286,19 +286,14 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
         kept = snapshot.unchanged_files(ready.carried.values())
     only = {p.path for p in chosen.pages if p.article.id not in ready.carried} if ready.carried else None
     changed = ready.plan.changed | chosen.stored | _ledger_files(root, fresh, chosen.ledgers)
-
-    def feeds_and_snapshot() -> dict[str, bytes]:
-        """The feeds, then the snapshot: both beside the workers that render the pages (1.2 s at
-        10,000 articles for the snapshot, which the end of a cold build used to wait for)."""
-        made = _feeds(chosen, config, texts, Memo(root, "content"), ready.carried)
-        if keep_snapshot is not None:
-            keep_snapshot(ready, chosen, changed)
-        return made
-
+    # The snapshot is written while workers render (1.2 s at 10,000 articles, which the end of a
+    # cold build used to wait for), or while they make the feeds and indexes when few pages changed.
+    snapshot_now = (lambda: keep_snapshot(ready, chosen, changed)) if keep_snapshot is not None else None
     # Article pages go to the new output tree as the workers make them: the parent never holds them all.
     tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/",), kept=kept, reuse=mirrored)
     files, wrote, feed_files = render_site(
-        chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write, feeds_and_snapshot)
+        chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write,
+        lambda: _feeds(chosen, config, texts, Memo(root, "content"), ready.carried), snapshot_now)
     progress.step(f"rendered {len(only) if only is not None else len(chosen.pages)} pages")
     files.update(_images(root, fresh))
     files.update(feed_files)

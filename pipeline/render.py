@@ -75,7 +75,7 @@ class SiteText:
 def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, SiteText],
                 memo: Memo | None = None, keys: Mapping[str, str] | None = None,
                 only: Collection[str] | None = None, write: Callable[[str, bytes], bool] | None = None,
-                meanwhile: Callable[[], dict[str, bytes]] | None = None,
+                meanwhile: Callable[[], dict[str, bytes]] | None = None, beside: Callable[[], None] | None = None,
                 ) -> tuple[dict[str, bytes], dict[str, bool], dict[str, bytes]]:
     """Every page of the site, the indexes and the stylesheet, keyed by path below ``output/``.
 
@@ -85,7 +85,8 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     With ``write``, article pages are handed to it where they are made (on the workers) and
     only whether it wrote them comes back: the second dict. The first holds the other files.
     ``meanwhile`` makes more files (the feeds), while the workers render the article pages or
-    beside the indexes: the third dict.
+    beside the indexes: the third dict. ``beside`` is other work for this process, done while
+    workers run where there are any.
     """
     languages = [lang for lang in config.languages if lang in texts]
     by_article: dict[str, dict[str, Page]] = defaultdict(dict)
@@ -125,11 +126,20 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
         return made
 
     parts: list[dict[str, bytes]] = []
+    also = beside or (lambda: None)
+
+    def rest_here() -> None:
+        parts.extend(map(site_files, (0, 1)))
+        also()
+
     if forks(len(pages)):  # the workers render the article pages; this process the rest meanwhile
-        results = map_forked(render, len(pages), meanwhile=lambda: parts.extend(map(site_files, (0, 1))))
-    else:  # a few pages, rendered here; on a large site, the indexes and the feeds side by side
+        results = map_forked(render, len(pages), meanwhile=rest_here)
+    elif len(listed) >= LARGE_SITE:  # a few pages, rendered here; the indexes and the feeds side by side
         results = [render(i) for i in range(len(pages))]
-        parts = map_forked(site_files, 2, threshold=1) if len(listed) >= LARGE_SITE else [site_files(0), site_files(1)]
+        parts = map_forked(site_files, 2, threshold=1, meanwhile=also)
+    else:
+        results = [render(i) for i in range(len(pages))]
+        rest_here()
     files: dict[str, bytes] = {}
     wrote: dict[str, bool] = {}
     for result in results:
