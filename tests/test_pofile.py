@@ -106,3 +106,27 @@ def test_syntax_errors_name_their_line(text, line, message):
 def test_ascii_wrapping_breaks_where_the_general_wrapping_does(text, limit):
     """The word-at-a-time path for ASCII text against the character-at-a-time one."""
     assert pofile._wrap_ascii(text, limit) == pofile._wrap_any(text, limit)
+
+
+_TEXT = st.text(alphabet=st.sampled_from(' -a9"\\\t\nxyzä#'), max_size=90)
+_ENTRY = st.builds(
+    Entry, msgid=_TEXT.filter(bool), msgstr=_TEXT,
+    flags=st.lists(st.sampled_from(["fuzzy", "python-format", "no-wrap"]), max_size=2, unique=True).map(tuple),
+    comments=st.lists(st.text(alphabet="ab #.:", max_size=8), max_size=2).map(tuple),
+    extracted=st.lists(st.sampled_from(["paragraph", "heading", "list item"]), max_size=2).map(tuple),
+    locations=st.lists(st.sampled_from(["sources/a.md:1", "sources/b.md:12"]), max_size=2, unique=True).map(tuple),
+    previous=st.none() | _TEXT, obsolete=st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(_ENTRY, max_size=6, unique_by=lambda e: (e.msgid, e.obsolete)),
+       gaps=st.lists(st.sampled_from(["\n", "\n\n", "\n \n", "\n\t\n\n"]), min_size=7, max_size=7))
+def test_usual_entries_are_read_as_the_line_by_line_reader_reads_them(entries, gaps):
+    """Most entries are read by a shortcut (comments, msgid, msgstr, no escapes); every file,
+    with any blank lines between its entries, reads as the general reader reads it."""
+    pieces = [pofile.format_entry(e) for e in (HEADER, *entries)]
+    text = "".join(piece + gap for piece, gap in zip(pieces, gaps))
+    expected = [pofile._entry("x.po", chunk.split("\n"), start) for start, chunk in pofile._chunks_by_line(text)]
+    read = pofile.read("x.po", text)
+    assert [(e.key(), e.line, e.raw) for e in (read.header, *read.entries)] == \
+        [(e.key(), e.line, e.raw) for e in expected]
