@@ -146,15 +146,17 @@ class Memo:
         except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError):
             return None
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: str, value: object) -> bytes | None:
+        """Keep ``value``; its pickle, None when there is no store (see ``parallel.as_sent``)."""
         connection = _connection(self._path) if self._path else None
         if connection is None:
-            return
+            return None
         blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         _PENDING.setdefault(self._path, {})[(self.kind, key)] = blob
         _PENDING_BYTES[self._path] = _PENDING_BYTES.get(self._path, 0) + len(blob)
         if _PENDING_BYTES[self._path] >= FLUSH_AT:
             flush()
+        return blob
 
     def cached(self, data: bytes, context: str, make: Callable[[], T]) -> T:
         key = self.key(data, context)

@@ -24,7 +24,7 @@ from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, r
 from pipeline.files import StagedTree, forget_mirror, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo, batch
-from pipeline.parallel import map_forked
+from pipeline.parallel import as_sent, map_forked
 from pipeline.progress import SILENT, Progress
 from pipeline.model import Article, Figure, Finding, HeldBack, Ledger, Page
 from pipeline.published import PublishedTranslation, published_path, to_bytes
@@ -618,8 +618,7 @@ def _localized(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: Mappin
         localized = localize(article, translation.messages, lang)
         record = PublishedTranslation(localized, number)
         made = localized, (to_bytes(record) if translation.published != record else None)
-        memo.put(stored, made)
-        return made
+        return as_sent(made, memo.put(stored, made))
 
     for job, made in zip(missing, map_forked(make, len(missing))):
         found[job[0].id, job[1]] = made

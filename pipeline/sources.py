@@ -21,7 +21,7 @@ from pipeline.config import SiteConfig
 from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
 from pipeline.memo import Memo
-from pipeline.parallel import map_forked
+from pipeline.parallel import as_sent, map_forked
 
 SOURCES = "sources"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -78,7 +78,7 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
         job, key = missing[index]
         result = _read_one(job)
         if isinstance(result, tuple):
-            memo.put(key, result)  # by the worker: the parent would do all of them one after another
+            return as_sent(result, memo.put(key, result))  # by the worker: the parent would do all of them one after another
         return result
 
     fresh = iter(map_forked(read, len(missing)))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import pickle
 
 import pytest
 
 from pipeline.errors import SourceError
-from pipeline.parallel import WorkerError, map_forked
+from pipeline.parallel import WorkerError, as_sent, map_forked
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +22,22 @@ def test_results_come_back_in_order_from_workers_that_see_the_parents_data():
     assert [text for text, _ in results] == [f"item {i}" for i in range(1000)]
     workers = {pid for _, pid in results}
     assert os.getpid() not in workers and len(workers) > 2  # a process per share, each ended after it
+
+
+def test_a_result_pickled_already_arrives_as_the_result_not_as_its_pickle():
+    """A record pickled for the memo is sent as those bytes, and unpickled on arrival; where
+    everything stays in this process (no worker), the record itself is kept."""
+    records = [{"id": f"a{i}", "blocks": [i, str(i)]} for i in range(600)]
+
+    def made(i: int) -> tuple[dict, int]:
+        result = (records[i], os.getpid())
+        return as_sent(result, pickle.dumps(result) if i % 2 else None)
+
+    spread = map_forked(made, 600, threshold=1)
+    assert [record for record, _ in spread] == records
+    assert os.getpid() not in {pid for _, pid in spread}
+    here = map_forked(made, 600, threshold=10_000)
+    assert all(record is records[i] for i, (record, _) in enumerate(here))
 
 
 def test_an_error_in_a_worker_is_raised_with_its_file_and_line():
