@@ -115,27 +115,25 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
     units = _units(articles, config, Memo(root, "site"))
     memo = Memo(root, "plans")
     context = repr(config)
-    files = {unit.domain: _files_of(root, unit, config) for unit in units}
-    keys = {unit.domain: memo.key(_key_data(root, unit, files[unit.domain], unit.domain in editorial), context)
-            for unit in units}
-    planned: dict[str, _Planned | None] = {}
-    for unit in (u for u in units if u.domain != catalogs.SITE_DOMAIN):  # the site's is planned every time
-        hit = memo.get(keys[unit.domain])
-        planned[unit.domain] = _with_files(hit, files[unit.domain]) if isinstance(hit, _Planned) else None
-    fresh = [unit for unit in units if unit.domain in planned and planned[unit.domain] is None]
+    alone_units = [unit for unit in units if unit.domain != catalogs.SITE_DOMAIN]  # the site's is planned every time
 
     def alone(index: int) -> _Alone | list[PipelineError]:
-        unit = fresh[index]
+        """One domain, settled (from the memo) or merged on its own. Its files are read here, on
+        the workers: at 10,000 articles, reading 30,000 files before forking took 1.5 s."""
+        unit = alone_units[index]
+        files = _files_of(root, unit, config)
+        key = memo.key(_key_data(root, unit, files, unit.domain in editorial), context)
+        hit = memo.get(key)
+        if isinstance(hit, _Planned):
+            return _Alone(_with_files(hit, files), {}, frozenset(), {})
         found: list[PipelineError] = []
-        existing = _read_all([unit], files, found)
+        existing = _read_all([unit], {unit.domain: files}, found)
         if found:
             return found
         changed: dict[str, bytes] = {}
-        done, wanted = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files[unit.domain],
-                                  changed, check)
+        done, wanted = _plan_unit(unit, config, when, existing, {}, unit.domain in editorial, files, changed, check)
         if not changed:
-            done = _without_files(done)  # the parent has read the files: only the rest crosses over
-            memo.put(keys[unit.domain], done)
+            memo.put(key, _without_files(done))  # its files are part of the key: not stored twice
         planned_messages = {t.lang: t.messages for t in done.translations}
         before = {}  # only where it differs from the plan: most catalogs come out as they were
         for lang in _targets(unit, config):
@@ -144,22 +142,24 @@ def plan_catalogs(root: Path, articles: tuple[Article, ...], config: SiteConfig,
                 before[lang] = confirmed
         return _Alone(done, changed, wanted, before)
 
+    planned: dict[str, _Planned | None] = {}
     broken: set[str] = set()
     changed: dict[str, bytes] = {}
     before: dict[str, dict[str, dict[str, str]]] = {}  # domain -> language -> confirmed translations on disk
     wanted: set[tuple[str, str, str]] = set()
-    for unit, result in zip(fresh, map_forked(alone, len(fresh))):
+    for unit, result in zip(alone_units, map_forked(alone, len(alone_units))):
         if isinstance(result, list):
             problems += result
             broken.add(unit.domain)
             continue
-        done = result.planned if result.changed else _with_files(result.planned, files[unit.domain])
+        done = result.planned
         before[unit.domain] = {t.lang: result.before.get(t.lang, t.messages) for t in done.translations}
         if not result.wanted:
             planned[unit.domain] = done
             changed.update(result.changed)
         wanted.update((lang, unit.source_lang, msgid) for lang, msgid in result.wanted)
     todo = [unit for unit in units if planned.get(unit.domain) is None and unit.domain not in broken]
+    files = {unit.domain: _files_of(root, unit, config) for unit in todo}
     existing = _read_all(todo, files, problems)
     raise_all(problems)
     articles_left = any(unit.domain != catalogs.SITE_DOMAIN for unit in todo)
