@@ -607,7 +607,7 @@ def _localized(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: Mappin
         for lang in languages:
             translation = plan.find(article.id, lang) if lang != article.source_lang else None
             if translation is not None and translation.progress.complete:
-                key = _digest(sources[article.id], article.updated, lang, number, translation.data,
+                key = _digest(sources[article.id], article.updated, lang, number, translation.digest,
                               translation.published_data)
                 todo.append((article, lang, translation, number, key, memo.key(key.encode(), "localized")))
     found = {(article.id, lang): memo.get(stored) for article, lang, _, _, _, stored in todo}

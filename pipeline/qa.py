@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
 
 from pipeline.model import Finding
-from pipeline.pofile import Entry
-
-if TYPE_CHECKING:  # planning checks each catalog as it goes, so tracking imports this module
-    from pipeline.tracking import Translation
+from pipeline.pofile import Entry, PoFile
 
 _NUMBER = re.compile(r"\d+(?:[.,\u202f\u00a0]\d+)*")
 _LINK = re.compile(r"\]\(([^)\s]+)")
@@ -25,16 +21,11 @@ _SEPARATORS = str.maketrans("", "", ".,\u202f\u00a0")
 _LONG = 40  # a translation identical to a source this long was probably not translated
 
 
-def check_translations(translations: Iterable[Translation]) -> list[Finding]:
-    """Every finding for every confirmed translation, in file and line order."""
-    return sorted((f for t in translations for f in check_translation(t)), key=lambda f: (f.path, f.line, f.kind))
-
-
-def check_translation(t: Translation) -> list[Finding]:
+def check_catalog(domain: str, path: str, catalog: PoFile) -> list[Finding]:
     """The findings for one catalog's confirmed translations."""
     return [
-        Finding(kind, t.path, entry.line, f"{_what(t.domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
-        for entry in t.catalog.active()
+        Finding(kind, path, entry.line, f"{_what(domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
+        for entry in catalog.active()
         if entry.translated
         for kind, message in check_entry(entry)
     ]
