@@ -77,8 +77,8 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
     def read(index: int) -> tuple[Article, str] | list[PipelineError]:
         job, key = missing[index]
         result = _read_one(job)
-        if isinstance(result, tuple):
-            return as_sent(result, memo.put(key, result))  # by the worker: the parent would do all of them one after another
+        if isinstance(result, tuple):  # kept by the worker: the parent would do all of them one after another
+            return as_sent(result, memo.put(key, result))
         return result
 
     fresh = iter(map_forked(read, len(missing)))

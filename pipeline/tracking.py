@@ -195,7 +195,7 @@ def finding_order(finding: Finding) -> tuple[str, int, str]:
 
 @dataclass(frozen=True)
 class _Alone:
-    """A domain merged without other articles' help."""
+    """A domain settled (taken from the memo) or merged without other articles' help."""
 
     planned: _Planned  # the result
     changed: dict[str, bytes]  # its files that would change
