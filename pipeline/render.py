@@ -13,8 +13,10 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from html import unescape
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urljoin
 
 import nh3
 from babel import Locale
@@ -220,13 +222,29 @@ def _article_page(page: Page, versions: Mapping[str, Page], config: SiteConfig, 
 
 
 def render_content(page: Page, config: SiteConfig, text: SiteText) -> str:
-    """The article body for feeds and mail: every link and image absolute."""
-    import lxml.html  # only where a feed entry's content is made: most publishes take it from the memo
+    """The article body for feeds and mail: every link and image absolute.
 
+    Each ``href`` and ``src`` is resolved against the page's address as lxml's
+    ``make_links_absolute`` resolves it (``urljoin`` of the stripped value), in the text the
+    templates wrote: parsing and writing the whole body again with lxml for that was half of
+    making a feed entry. The body is our own markup (and nh3's), every attribute in double
+    quotes, so patterns find them all; ``tests/test_render.py`` holds the result to lxml's tree."""
     html = _render("feed_content.html", text, article=page.article, root=config.base_url).decode("utf-8")
-    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
-    fragment.make_links_absolute(config.base_url + page.path, resolve_base_href=False)
-    return "".join(lxml.html.tostring(child, encoding="unicode") for child in fragment).strip() + "\n"
+    base = config.base_url + page.path
+
+    def absolute(tag: re.Match[str]) -> str:
+        return _LINK.sub(lambda link: f'{link[1]}="{_absolute(base, link[2])}"', tag[0])
+
+    return _TAG.sub(absolute, html).strip() + "\n"
+
+
+# A link or an image tag (text has no raw "<"), and a link in it (a value has no raw '"').
+_TAG = re.compile(r'<(?:a|img)\s(?:[^>"]|"[^"]*")*>')
+_LINK = re.compile(r'(\s(?:href|src))="([^"]*)"')
+
+
+def _absolute(base: str, value: str) -> str:
+    return str(escape(urljoin(base, unescape(value).strip())))
 
 
 @dataclass(frozen=True)

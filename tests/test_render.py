@@ -14,9 +14,11 @@ from markupsafe import Markup
 
 from pipeline import render
 from pipeline.errors import TranslationMissing
-from pipeline.model import ReviewDate
+from pipeline.config import load_config
+from pipeline.model import Page, ReviewDate
 from pipeline.publish import publish
 from pipeline.render import SiteText, format_review
+from pipeline.sources import read_article
 from tests.helpers import BUILD_TIME
 
 
@@ -165,3 +167,48 @@ def test_plain_sentences_skip_markdown_but_render_as_markdown_would(text):
     full = Markup(nh3.clean(render._INLINE.renderInline(text), tags=render._ALLOWED_TAGS, attributes={"a": {"href"}},
                             url_schemes={"http", "https", "mailto"}, link_rel=None))
     assert shortcut == full
+
+
+LINKY = """---
+id: t-links-09
+lang: en
+slug:
+  en: links
+  de: links
+title: "Links: where do they go?"
+summary: "Quotes ' and \\" and & stay text."
+topics: [legs]
+created: 2022-06-02
+next_review: 2030
+references:
+  - "O'Brien A. \\"Quoted\\" titles & more. J Sample 2020; 1: 1-2."
+---
+
+See [the other article](beinuebungen.html), [a section](#top), [a topic](topics/legs.html?a=1&b=2),
+[one level up](../de/index.html), [mail](mailto:team@tiny.example.org), [away]( https://example.org/x ),
+and text with 'single' and "double" quotes & 1 < 2. Write src="images/feet.svg" for **a picture**.
+
+![A foot's picture](images/feet.svg "It's \\"quoted\\".")
+"""
+
+
+def test_feed_content_is_the_tree_lxml_makes_with_every_link_absolute(tiny_site):
+    """Feeds and mail get the body with absolute links, resolved as lxml's make_links_absolute
+    resolves them (it used to write the body); our text is the same HTML tree."""
+    config = load_config(tiny_site)
+    article = read_article("sources/links.md", LINKY, config, tiny_site)
+    page = Page(article, "en/links.html")
+    ours = render.render_content(page, config, SiteText("en", None))
+
+    written = render._render("feed_content.html", SiteText("en", None), article=article,
+                             root=config.base_url).decode("utf-8")
+    fragment = html.fragment_fromstring(written, create_parent="div")
+    fragment.make_links_absolute(config.base_url + page.path, resolve_base_href=False)
+    reference = html.fragment_fromstring(ours, create_parent="div")
+    assert html.tostring(reference, encoding="unicode") == html.tostring(fragment, encoding="unicode")
+    assert reference.xpath("//a/@href") == [
+        "https://tiny.example.org/en/beinuebungen.html", "https://tiny.example.org/en/links.html#top",
+        "https://tiny.example.org/en/topics/legs.html?a=1&b=2", "https://tiny.example.org/de/index.html",
+        "mailto:team@tiny.example.org", "https://example.org/x"]
+    assert reference.xpath("//img/@src") == ["https://tiny.example.org/images/feet.svg"]
+    assert 'Write src="images/feet.svg" for' in reference.text_content()  # text that looks like a link stays text
