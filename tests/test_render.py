@@ -202,13 +202,13 @@ def test_feed_content_is_the_tree_lxml_makes_with_every_link_absolute(tiny_site)
 
     written = render._render("feed_content.html", SiteText("en", None), article=article,
                              root=config.base_url).decode("utf-8")
-    fragment = html.fragment_fromstring(written, create_parent="div")
-    fragment.make_links_absolute(config.base_url + page.path, resolve_base_href=False)
-    reference = html.fragment_fromstring(ours, create_parent="div")
-    assert html.tostring(reference, encoding="unicode") == html.tostring(fragment, encoding="unicode")
-    assert reference.xpath("//a/@href") == [
+    lxmls = html.fragment_fromstring(written, create_parent="div")  # the way it was made before
+    lxmls.make_links_absolute(config.base_url + page.path, resolve_base_href=False)
+    tree = html.fragment_fromstring(ours, create_parent="div")
+    assert html.tostring(tree, encoding="unicode") == html.tostring(lxmls, encoding="unicode")
+    assert tree.xpath("//a/@href") == [
         "https://tiny.example.org/en/beinuebungen.html", "https://tiny.example.org/en/links.html#top",
         "https://tiny.example.org/en/topics/legs.html?a=1&b=2", "https://tiny.example.org/de/index.html",
         "mailto:team@tiny.example.org", "https://example.org/x"]
-    assert reference.xpath("//img/@src") == ["https://tiny.example.org/images/feet.svg"]
-    assert 'Write src="images/feet.svg" for' in reference.text_content()  # text that looks like a link stays text
+    assert tree.xpath("//img/@src") == ["https://tiny.example.org/images/feet.svg"]
+    assert 'Write src="images/feet.svg" for' in tree.text_content()  # text that looks like a link stays text
