@@ -26,6 +26,7 @@ from pipeline.pofile import Entry, PoFile
 
 LOCALES = "locales"
 SITE_DOMAIN = "site"  # the catalog of every word the page templates show
+TEMPLATE_FOLDER = "pipeline/templates"  # how catalogs name template locations, on every site
 _FORMAT = re.compile(r"%\(\w+\)[sd]")
 _SIMILAR = 0.5  # how alike a changed unit must be to its predecessor to keep its translation
 
@@ -231,14 +232,74 @@ def serialize(po: PoFile) -> bytes:
 
 
 def translations(po: PoFile) -> dict[str, str]:
-    """Confirmed translations only: fuzzy ones need a translator's eye first."""
-    return {e.msgid: e.msgstr for e in po.active() if e.translated}
+    """Confirmed translations only: fuzzy ones need a translator's eye first, and one whose
+    placeholders do not fit its source (``format_problem``) cannot be shown at all."""
+    return {e.msgid: e.msgstr for e in po.active() if usable(e)}
+
+
+def usable(entry: Entry) -> bool:
+    """A confirmed translation that can be shown: for a ``python-format`` entry, one whose
+    placeholders are those of its source, as ``msgfmt --check`` demands. Jinja's gettext fills
+    in every message of a template, placeholders or not ("100 %" would stop the page): a
+    template's message is checked like a ``python-format`` one."""
+    return entry.translated and not (_formatted(entry) and format_problem(entry.msgid, entry.msgstr))
+
+
+def _formatted(entry: Entry) -> bool:
+    return "python-format" in entry.flags or any(location.startswith(TEMPLATE_FOLDER + "/") for location in entry.locations)
+
+
+# A Python %-format directive as msgfmt reads one: "%%", or an optional mapping key, flags,
+# width, precision, a length modifier and a conversion. A "%" that starts none is an error.
+_DIRECTIVE = re.compile(r"%(?:(?P<literal>%)|(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"
+                        r"(?P<conversion>[diouxXeEfFgGcrsa]))")
+_NUMERIC = str.maketrans(dict.fromkeys("diouxXeEfFgGc", "d"))  # conversions that need a number
+
+
+def format_problem(msgid: str, msgstr: str) -> str | None:
+    """What makes ``msgstr`` unusable in place of the %-format string ``msgid``, or None.
+
+    The page fills in ``%(date)s``: a translation that drops it would lose the date, one that
+    names another (``%(datum)s``) or holds a lone ``%`` would stop every page of its language.
+    """
+    source, target = _directives(msgid), _directives(msgstr)
+    if target is None:
+        return "a '%' that starts no placeholder; write '%%' for a percent sign"
+    named = any(name is not None for name, _ in source + target)
+    # Named ones may come in any order, and once or more; positional ones fill in by position.
+    if source is None or (set(source) == set(target) if named else source == target):
+        return None
+    missing = sorted(set(source) - set(target), key=str)
+    extra = sorted(set(target) - set(source), key=str)
+    parts = [f"missing {', '.join(_shown(d) for d in missing)}"] if missing else []
+    parts += [f"not in the source {', '.join(_shown(d) for d in extra)}"] if extra else []
+    return f"placeholders differ from the source ({'; '.join(parts) or 'in order'}); copy them exactly"
+
+
+def _directives(text: str) -> list[tuple[str | None, str]] | None:
+    """The (name, kind of conversion) of each placeholder, or None if a "%" starts none."""
+    found: list[tuple[str | None, str]] = []
+    position = text.find("%")
+    while position != -1:
+        match = _DIRECTIVE.match(text, position)
+        if match is None:
+            return None
+        if not match["literal"]:
+            conversion = match["conversion"].translate(_NUMERIC)
+            found.append((match["name"], "s" if conversion in "rsa" else conversion))
+        position = text.find("%", match.end())
+    return found
+
+
+def _shown(directive: tuple[str | None, str]) -> str:
+    name, conversion = directive
+    return f"%({name}){conversion}" if name is not None else f"%{conversion}"
 
 
 def progress(po: PoFile | None, msgids: Iterable[str]) -> Progress:
     wanted = dict.fromkeys(msgids)
     entries = {e.msgid: e for e in po.active()} if po else {}
-    done = [m for m in wanted if m in entries and entries[m].translated]
+    done = [m for m in wanted if m in entries and usable(entries[m])]
     fuzzy = [m for m in wanted if m in entries and entries[m].fuzzy and entries[m].msgstr]
     return Progress(
         total=len(wanted), translated=len(done), fuzzy=len(fuzzy),

@@ -33,6 +33,7 @@ from pipeline.render import (SiteText, page_files, render_content, render_newsle
                              render_site)
 from pipeline.reviews import OVERDUE, due_reviews, review_findings
 from pipeline.segment import localize
+from pipeline.site_messages import words_to_bytes
 from pipeline.sitemap import robots, sitemap
 from pipeline.snapshot import ArticleBuild
 from pipeline.sources import SOURCES, SourceSet, read_source_set
@@ -272,10 +273,12 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
     reviews = due_reviews(articles, today, config.review_window_days)
     findings = list(ready.plan.findings) + list(ready.plan.checked)
     findings += review_findings(reviews)
+    words = site_texts(ready.plan, config)
+    texts = words.texts
+    findings += words.findings
     progress.step("checked translations and reviews")
     if strict and findings:
         raise Problems(PipelineError(f"{f.kind}: {f.message}", f.path, f.line) for f in findings)
-    texts, site_held = site_texts(ready.plan, config)
     overdue = {r.article.id for r in reviews if r.state == OVERDUE}
     fresh = tuple(a for a in articles if a.id not in ready.carried)
     chosen = choose_pages(fresh, ready.plan, ready.ledgers, config, set(texts), today, overdue,
@@ -285,7 +288,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
         chosen = _with_carried_pages(chosen, articles, ready.carried)
         kept = snapshot.unchanged_files(ready.carried.values())
     only = {p.path for p in chosen.pages if p.article.id not in ready.carried} if ready.carried else None
-    changed = ready.plan.changed | chosen.stored | _ledger_files(root, fresh, chosen.ledgers)
+    changed = ready.plan.changed | chosen.stored | words.stored | _ledger_files(root, fresh, chosen.ledgers)
     # The snapshot is written while workers render (1.2 s at 10,000 articles, which the end of a
     # cold build used to wait for), or while they make the feeds and indexes when few pages changed.
     snapshot_now = (lambda: keep_snapshot(ready, chosen, changed)) if keep_snapshot is not None else None
@@ -314,7 +317,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
         findings += websub.ping(config.websub_hub, changed_feeds)
     report = Report(
         published={lang: sum(p.article.lang == lang for p in chosen.pages) for lang in config.languages},
-        held_back=site_held + chosen.held_back,
+        held_back=words.held_back + chosen.held_back,
         new_versions=_new_versions(ready.old_ledgers, ready.ledgers),
         files_written=tuple(sorted(changed)),
         findings=tuple(findings),
@@ -546,10 +549,24 @@ def _ledger_files(root: Path, articles: tuple[Article, ...], ledgers: dict[str, 
     return files
 
 
-def site_texts(plan: CatalogPlan, config: SiteConfig) -> tuple[dict[str, SiteText], tuple[HeldBack, ...]]:
-    """The template words per language; a language whose site catalog is incomplete gets none."""
+@dataclass(frozen=True)
+class SiteWords:
+    """What ``site_texts`` decided: the words each language's pages show."""
+
+    texts: dict[str, SiteText]  # per language that is published
+    held_back: tuple[HeldBack, ...]  # languages left out: their site catalog is incomplete and no copy stands in
+    stored: dict[str, bytes]  # complete site translations to keep, by path
+    findings: tuple[Finding, ...]  # languages whose pages show the last complete words meanwhile
+
+
+def site_texts(plan: CatalogPlan, config: SiteConfig) -> SiteWords:
+    """The template words per language. A complete site catalog is stored as it is published;
+    while it is incomplete, the last complete copy stands in (``site_messages.stand_in``), and
+    only a language with neither is held back."""
     texts: dict[str, SiteText] = {}
     held: list[HeldBack] = []
+    stored: dict[str, bytes] = {}
+    findings: list[Finding] = []
     for lang in config.languages:
         if lang == TEMPLATE_LANG:
             texts[lang] = SiteText(lang, None)
@@ -557,10 +574,18 @@ def site_texts(plan: CatalogPlan, config: SiteConfig) -> tuple[dict[str, SiteTex
         site = plan.find(catalogs.SITE_DOMAIN, lang)
         if site.progress.complete:
             texts[lang] = SiteText(lang, site.messages)
+            data = words_to_bytes(site.messages)
+            if data != site.published_data:
+                stored[published_path(lang, catalogs.SITE_DOMAIN)] = data
+        elif site.stand_in is not None:
+            texts[lang] = SiteText(lang, site.stand_in)
+            findings.append(Finding("i18n.site-words-behind", site.path, None, f"{describe(site).split(': ', 1)[1]}; "
+                                    f"the {lang} pages show the site's words of its last complete translation "
+                                    "until it is complete again"))
         else:
             held.append(HeldBack(None, lang, f"{describe(site)}; the site's own words must be complete "
                                  f"before any {lang} page is published"))
-    return texts, tuple(held)
+    return SiteWords(texts, tuple(held), stored, tuple(findings))
 
 
 def choose_pages(articles: tuple[Article, ...], plan: CatalogPlan, ledgers: dict[str, Ledger], config: SiteConfig,

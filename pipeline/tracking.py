@@ -16,7 +16,7 @@ from pathlib import Path
 
 from babel import Locale
 
-from pipeline import catalogs, segment
+from pipeline import catalogs, segment, site_messages
 from pipeline.config import TEMPLATE_LANG, SiteConfig
 from pipeline.errors import CatalogError, PipelineError, raise_all
 from pipeline.memo import Memo
@@ -25,7 +25,6 @@ from pipeline.parallel import map_forked
 from pipeline.pofile import PoFile
 from pipeline.qa import check_catalog
 from pipeline.published import PublishedTranslation, from_bytes, published_path
-from pipeline.site_messages import site_segments
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Unit:
 
     def segments(self) -> tuple[Segment, ...]:
         """Its translatable units, in reading order."""
-        return segment.segments(self.article) if self.article is not None else site_segments(self.config, self.memo)
+        return segment.segments(self.article) if self.article is not None else site_messages.site_segments(self.config, self.memo)
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,16 @@ class Translation:
     # 10,000 articles they were 150 MB of the main process, which only ever hashed them.
     digest: str
     published_data: bytes | None = None  # the last complete translation as stored, if one was
+    # For the site while its catalog is incomplete: the words its pages show meanwhile (see
+    # ``site_messages.stand_in``); None when some unit has none.
+    stand_in: dict[str, str] | None = None
 
     @functools.cached_property
     def published(self) -> PublishedTranslation | None:
-        return from_bytes(published_path(self.lang, self.domain), self.published_data) if self.published_data else None
+        """An article's stored translation (the site's words are kept in ``stand_in``)."""
+        if not self.published_data or self.domain == catalogs.SITE_DOMAIN:
+            return None
+        return from_bytes(published_path(self.lang, self.domain), self.published_data)
 
     def __getstate__(self) -> dict[str, object]:
         # What was parsed on demand stays behind: it is rebuilt from the bytes when needed.
@@ -246,9 +251,13 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
             wanted.update((lang, e.msgid) for e in catalog.active() if not e.msgstr and e.msgid not in known)
         data = catalogs.serialize(catalog)
         touched = _note(path, data, files, changed) or touched
+        findings += _unusable_entries(path, catalog, data)
         progress = catalogs.progress(catalog, (s.msgid for s in segments))
+        stored = existing.get(published_path(lang, unit.domain))
+        meanwhile = (site_messages.stand_in(catalog.entries, (s.msgid for s in segments), stored)
+                     if isinstance(stored, dict) and not progress.complete else None)
         translation = Translation(unit.domain, lang, path, progress, catalogs.translations(catalog),
-                                  old is not None, _hash(data), files[published_path(lang, unit.domain)])
+                                  old is not None, _hash(data), files[published_path(lang, unit.domain)], meanwhile)
         if isinstance(existing.get(published_path(lang, unit.domain)), PublishedTranslation):
             translation.__dict__["published"] = existing[published_path(lang, unit.domain)]  # parsed to check it
         translations.append(translation)
@@ -278,6 +287,16 @@ def _unknown_entries(path: str, old: PoFile | None, entries, old_template: objec
         known |= {e.msgid for e in old_template.active()}
     return [Finding("i18n.unknown-msgid", path, e.line, f"a translation for {e.msgid[:50]!r}, which the source "
                     "does not have; it is kept as an obsolete entry") for e in old.active() if e.msgid not in known]
+
+
+def _unusable_entries(path: str, catalog: PoFile, data: bytes) -> list[Finding]:
+    """Confirmed translations that cannot be shown (see ``catalogs.usable``): they count as
+    untranslated, and the translator is told why, at the line the file has them on."""
+    bad = {e.msgid for e in catalog.active() if e.translated and not catalogs.usable(e)}
+    if not bad:
+        return []
+    return [Finding("i18n.format-invalid", path, e.line, f"{e.msgid[:50]!r}: {catalogs.format_problem(e.msgid, e.msgstr)}; "
+                    "until then it counts as untranslated") for e in catalogs.parse(path, data).active() if e.msgid in bad]
 
 
 def _unknown_languages(root: Path, config: SiteConfig) -> list[PipelineError]:
@@ -352,7 +371,10 @@ def _lang_of(path: str) -> str | None:
 def _parse_one(job: tuple[str, bytes, str | None]) -> object:
     path, data, lang = job
     try:
-        return from_bytes(path, data) if lang == "json" else catalogs.parse(path, data, lang)
+        if lang == "json":
+            site = path.endswith(f"/{catalogs.SITE_DOMAIN}.json")
+            return site_messages.words_from_bytes(path, data) if site else from_bytes(path, data)
+        return catalogs.parse(path, data, lang)
     except PipelineError as exc:
         return exc
 
