@@ -59,6 +59,7 @@ class Report:
     output_removed: int  # stale files removed from ``output/``
     rebuilt: int | None = None  # articles read again when the others were taken from the last publish
     output_changed: frozenset[str] = frozenset()  # below ``output/``, the files written or removed
+    changed_feeds: tuple[str, ...] = ()  # the addresses of the feeds that changed, for the WebSub hub
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,17 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
                             output_changed=report.output_changed, record_id=recorded)
         if keep is not None:
             keep.append((ready, chosen))
-    return report
+    # The hub is told once the lock is released: a slow or broken hub never holds the next publish.
+    return _announced(report, ready.config)
+
+
+def _announced(report: Report, config: SiteConfig) -> Report:
+    """The report, with what the WebSub hub said about the changed feeds."""
+    if not (config.websub_hub and report.changed_feeds):
+        return report
+    from pipeline import websub  # requests takes a fifth of the start-up; most sites name no hub
+
+    return replace(report, findings=report.findings + tuple(websub.ping(config.websub_hub, report.changed_feeds)))
 
 
 def _snapshot(recorded: str, ready: Prepared, chosen: Selection, written: Collection[str]) -> snapshot.Snapshot:
@@ -311,10 +322,6 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
     written, removed = tree.finish()
     progress.step("replaced output/")
     progress.done()
-    if config.websub_hub and changed_feeds:
-        from pipeline import websub  # requests takes a fifth of the start-up; most sites name no hub
-
-        findings += websub.ping(config.websub_hub, changed_feeds)
     report = Report(
         published={lang: sum(p.article.lang == lang for p in chosen.pages) for lang in config.languages},
         held_back=words.held_back + chosen.held_back,
@@ -325,6 +332,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
         output_removed=removed,
         rebuilt=len(fresh) if ready.carried else None,
         output_changed=frozenset(tree.changed),
+        changed_feeds=tuple(changed_feeds),
     )
     return report, ready, chosen, texts
 
@@ -347,11 +355,12 @@ def newsletter(root: Path, when: dt.datetime | None = None, languages: Collectio
     makes a one-off issue from that date on and notes nothing. ``keep``: as for ``publish``.
     """
     with exclusive(root, "newsletter"), batch():
-        return _newsletter(root, when, languages, since, [] if keep is None else keep)
+        report, issues, config = _newsletter(root, when, languages, since, [] if keep is None else keep)
+    return _announced(report, config), issues
 
 
 def _newsletter(root: Path, when: dt.datetime | None, languages: Collection[str],
-                since: dt.date | None, keep: list[object]) -> tuple[Report, list[IssueReport]]:
+                since: dt.date | None, keep: list[object]) -> tuple[Report, list[IssueReport], SiteConfig]:
     report, ready, chosen, texts = _build(root, when, False, ())  # an issue shows whole articles
     keep.append((ready, chosen))
     buildcache.forget(root)  # the ledgers change below
@@ -376,7 +385,7 @@ def _newsletter(root: Path, when: dt.datetime | None, languages: Collection[str]
         issues.append(IssueReport(lang, today, len(items), tuple(sorted(files))))
     for path, data in sorted(_ledger_files(root, ready.articles, ledgers).items()):
         write_if_changed(root / path, data)
-    return report, issues
+    return report, issues, config
 
 
 def _issue_files(issue: Issue, config: SiteConfig, text: SiteText, when: dt.datetime) -> dict[str, bytes]:
