@@ -160,22 +160,33 @@ def _hash(path: str) -> str:
         return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
 
 
-def _files(folder: str, prefix: str = "") -> dict[str, os.DirEntry | None]:
+def _files(folder: str, prefix: str = "", seen: frozenset[tuple[int, int]] = frozenset()) -> dict[str, os.DirEntry | None]:
     """Files below ``folder`` by relative path; folders too (as None): an empty one can matter,
-    such as the catalog folder of a new language."""
+    such as the catalog folder of a new language.
+
+    Symbolic links are followed, as the readers follow them: a source that is a link to a file
+    elsewhere is looked at through it, so an edit there is a change (``stat`` follows it too).
+    A folder that links back to one it is in is not entered again."""
     found: dict[str, os.DirEntry | None] = {}
     try:
+        info = os.stat(folder)
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return found
+    seen = seen | {(info.st_dev, info.st_ino)}
     for entry in entries:
         if entry.name.startswith(".") or entry.name == "__pycache__":
             continue
-        if entry.is_dir(follow_symlinks=False):
-            found[prefix + entry.name] = None
-            found.update(_files(entry.path, prefix + entry.name + "/"))
-        elif entry.is_file(follow_symlinks=False):
-            found[prefix + entry.name] = entry
+        try:
+            if entry.is_dir():
+                target = entry.stat()
+                found[prefix + entry.name] = None
+                if (target.st_dev, target.st_ino) not in seen:
+                    found.update(_files(entry.path, prefix + entry.name + "/", seen))
+            elif entry.is_file():
+                found[prefix + entry.name] = entry
+        except OSError:  # a link to nothing: the readers say what is wrong with it
+            continue
     return found
 
 
