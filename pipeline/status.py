@@ -136,5 +136,5 @@ def check(root: Path) -> list[str]:
     findings = [f"{path}: out of date with the sources; run 'make catalogs'" for path in sorted(plan.changed)]
     findings += [f"{describe(t)}: the site's own words must be complete"
                  for t in plan.translations if t.domain == "site" and not t.progress.complete]
-    findings += [str(f) for f in plan.checked]
+    findings += [str(f) for f in (*plan.findings, *plan.checked)]
     return findings

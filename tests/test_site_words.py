@@ -51,6 +51,8 @@ def test_a_placeholder_mistake_in_site_po_is_reported_and_never_shown(published,
     assert "i18n.site-words-behind" in result.stderr
     assert german_dates(published) == before  # the last complete words: "Erstellt am 2. Juni 2022 ..."
     assert "Erstellt am" in before and "{" not in before
+    check = run_cli(published, "check")  # what publish warns of, check refuses
+    assert check.returncode == 1 and f"{SITE_PO}:69: i18n.format-invalid" in check.stderr
 
 
 def test_a_reworded_site_title_keeps_the_language_online_with_its_last_words(published):
