@@ -488,7 +488,7 @@ def plain_text(markdown: str) -> str:
             if child.type in ("text", "code_inline"):
                 parts.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
-                parts.append(" ")
+                parts.append("\n")  # as the page's text has it, beside its <br>
     return "".join(parts)
 
 
