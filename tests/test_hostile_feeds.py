@@ -23,7 +23,8 @@ from lxml import etree, html
 
 from pipeline.cli import main
 from pipeline.feedformats import feed_files
-from tests.helpers import EPOCH
+from pipeline.publish import newsletter
+from tests.helpers import BUILD_TIME, EPOCH
 from tests.test_feedformats import entry, feed
 
 ARTICLE = """---
@@ -259,3 +260,17 @@ def test_any_plain_text_is_what_readers_show_and_the_validator_accepts(title, su
         assert shown(read.feed.subtitle_detail) == summary
         assert shown(read.entries[0].title_detail) == title
         assert shown(read.entries[0].summary_detail) == summary
+
+
+# ------------------------------------------------------------- mail
+
+def test_a_newsletter_shows_titles_and_summaries_as_the_page_does(tiny_site):
+    title, summary, plain_title, plain_summary = HOSTILE[1]
+    add_article(tiny_site, title, summary)
+    newsletter(tiny_site, BUILD_TIME)
+    text = (tiny_site / "output/newsletter/en/2025-11-24.txt").read_text()
+    assert "Why walk? <b>Now</b> & run" in text and "**" not in text and "](" not in text
+    doc = html.fromstring((tiny_site / "output/newsletter/en/2025-11-24.html").read_bytes())
+    assert doc.xpath("//p[@class='item-title']/a[contains(@href, 'hostile')]/text()") == [plain_title]
+    assert plain_summary in doc.text_content() and not doc.xpath("//b | //p[@class='text']//img")
+    assert f" · {plain_title} · " in doc.xpath("//body/div[1]")[0].text  # the preheader
