@@ -9,12 +9,26 @@ links with ``rel``, ``type`` and ``hreflang``; a WebSub hub link in RSS too), so
 see no change; ``tests/test_feedformats.py`` holds every format to feedgen's.
 
 Every date comes from the feed's records, never from the clock.
+
+Titles, summaries and the site's words are plain text (``render.plain_text``), and no reader
+may see markup in them, whatever a source or a translator wrote. Readers take RSS
+``<description>`` as HTML, and guess at the other RSS text elements; the W3C Feed Validator
+warns ("title should not contain HTML") when the text of a plain-text element holds an end
+tag of HTML, or an ``&`` before a name or ``#``, unless that element's line holds a hexadecimal
+character reference (its reading of the RSS Best Practices Profile), and in RSS also for ``<``
+before a letter or ``/`` (``nonhtml`` in its ``validators.py``). So a text that holds none of
+those (``_ATOM_MARKUP``, ``_MARKUP``: almost every title) is written as it is; one that does
+is written as HTML that shows the text -- escaped for HTML, then for XML: in Atom as
+``type="html"``, in RSS with the ``&`` of each escape written ``&#x26;``. An RSS description
+is always such HTML.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,6 +42,14 @@ RSS_DOCS = "http://www.rssboard.org/rss-specification"
 _DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# What the validator takes for HTML in a plain-text element of any feed: an end tag, a
+# character or entity reference (``&`` before ``#`` or a word character). Atom says which text
+# is text, so readers take nothing else for markup there.
+_ATOM_MARKUP = re.compile(r"</[A-Za-z]|&[#\w]")
+# RSS does not: readers guess, some take every title for HTML, and the validator also warns of
+# a start tag. So also ``<`` before a letter, ``!`` or ``?`` (a tag, a comment, a declaration).
+# Plain text without any of them reads the same as text and as HTML.
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&[#\w]")
 
 
 @dataclass(frozen=True)
@@ -55,7 +77,7 @@ def feed_files(feed: Feed, entries: Sequence[EntryTexts] | None = None) -> tuple
 def _atom(feed: Feed, entries: list[str]) -> str:
     lines = [f'<feed xmlns="{ATOM_NS}" xml:lang={attribute(feed.lang)}>' if feed.lang else f'<feed xmlns="{ATOM_NS}">',
              f"  <id>{text(feed.id)}</id>",
-             f"  <title>{text(feed.title)}</title>",
+             _atom_text("  ", "title", feed.title),
              f"  <updated>{feed.updated.isoformat()}</updated>"]
     lines += _author(feed.publisher, "  ")
     lines.append(f"  <link href={attribute(feed.url('atom'))} rel=\"self\" type={attribute(MEDIA_TYPES['atom'])}/>")
@@ -64,20 +86,20 @@ def _atom(feed: Feed, entries: list[str]) -> str:
     lines.append(f'  <link href={attribute(feed.home_url)} rel="alternate" type="text/html" hreflang={attribute(feed.lang)}/>')
     lines.append(f"  <generator uri={attribute(GENERATOR_URI)}>{GENERATOR}</generator>")
     if feed.description:
-        lines.append(f"  <subtitle>{text(feed.description)}</subtitle>")
+        lines.append(_atom_text("  ", "subtitle", feed.description))
     return _DECLARATION + "\n".join(lines) + "\n" + "".join(entries) + "</feed>\n"
 
 
 def _atom_entry(entry: FeedEntry, publisher: str) -> str:
     lines = ["  <entry>",
              f"    <id>{text(entry.id)}</id>",
-             f"    <title>{text(entry.title)}</title>",
+             _atom_text("    ", "title", entry.title),
              f"    <updated>{entry.updated.isoformat()}</updated>"]
     lines += _author(publisher, "    ")
     lines.append(_element("    ", "content", entry.content_html, ' type="html"'))
     for lang, url in _links(entry):
         lines.append(f'    <link href={attribute(url)} rel="alternate" type="text/html" hreflang={attribute(lang)}/>')
-    lines.append(_element("    ", "summary", entry.summary))
+    lines.append(_atom_text("    ", "summary", entry.summary) if entry.summary else "    <summary/>")
     for key, name in entry.topics:
         label = f" label={attribute(name)}" if name else ""
         lines.append(f"    <category term={attribute(key)}{label}/>")
@@ -88,9 +110,9 @@ def _atom_entry(entry: FeedEntry, publisher: str) -> str:
 def _rss(feed: Feed, items: list[str]) -> str:
     lines = [f'<rss xmlns:atom="{ATOM_NS}" xmlns:content="{CONTENT_NS}" version="2.0">',
              "  <channel>",
-             f"    <title>{text(feed.title)}</title>",
+             f"    <title>{_rss_text(feed.title)}</title>",
              f"    <link>{text(feed.home_url)}</link>",
-             f"    <description>{text(feed.description)}</description>",
+             f"    <description>{_rss_text(feed.description)}</description>",
              f"    <atom:link href={attribute(feed.url('rss'))} rel=\"self\" type={attribute(MEDIA_TYPES['rss'])}/>"]
     if feed.hub:
         lines.append(f"    <atom:link rel=\"hub\" href={attribute(feed.hub)}/>")
@@ -103,9 +125,9 @@ def _rss(feed: Feed, items: list[str]) -> str:
 
 
 def _rss_item(entry: FeedEntry) -> str:
-    lines = ["    <item>", f"      <title>{text(entry.title)}</title>", f"      <link>{text(entry.url)}</link>"]
+    lines = ["    <item>", f"      <title>{_rss_text(entry.title)}</title>", f"      <link>{text(entry.url)}</link>"]
     if entry.summary:  # RSS has no summary of its own: the description is the summary, the content beside it
-        lines += [f"      <description>{text(entry.summary)}</description>",
+        lines += [f"      <description>{text(html.escape(entry.summary, quote=False))}</description>",
                   _element("      ", "content:encoded", entry.content_html)]
     else:
         lines.append(_element("      ", "description", entry.content_html))
@@ -166,7 +188,26 @@ def _element(indent: str, name: str, value: str, attributes: str = "") -> str:
     return f"{indent}<{name}{attributes}/>"
 
 
+def _atom_text(indent: str, name: str, value: str) -> str:
+    """An Atom text construct holding plain text: as text, or as HTML that shows it (see above)."""
+    if _ATOM_MARKUP.search(value):
+        return f'{indent}<{name} type="html">{text(html.escape(value, quote=False))}</{name}>'
+    return f"{indent}<{name}>{text(value)}</{name}>"
+
+
+def _rss_text(value: str) -> str:
+    """Plain text for an RSS element readers may take as HTML and the validator takes as text."""
+    if _MARKUP.search(value):
+        return text(html.escape(value, quote=False)).replace("&amp;", "&#x26;")
+    return text(value)
+
+
 def _rfc822(moment: dt.datetime) -> str:
-    """RFC 822 as RSS dates it, in English whatever the locale: ``Tue, 24 Nov 2026 00:00:00 +0100``."""
-    return (f"{_DAYS[moment.weekday()]}, {moment.strftime('%d')} {_MONTHS[moment.month - 1]} "
-            f"{moment.strftime('%Y %H:%M:%S %z')}")
+    """RFC 822 as RSS dates it, in English whatever the locale: ``Tue, 24 Nov 2026 00:00:00 +0100``.
+
+    Written field by field: ``strftime`` writes the year 33 as ``33``, and an offset with seconds."""
+    offset = moment.utcoffset() or dt.timedelta(0)
+    minutes = round(offset.total_seconds() / 60)
+    sign = "-" if minutes < 0 else "+"
+    return (f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year:04d} "
+            f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}")

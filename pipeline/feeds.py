@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from pipeline.config import SiteConfig
 from pipeline.model import Ledger, Page
+from pipeline.render import plain_text
 from pipeline.versions import feed_dates
 
 FORMATS = ("atom", "rss", "json")
@@ -26,8 +27,8 @@ class FeedEntry:
 
     id: str  # minted once and recorded in the ledger; never derived from slug, title or URL
     lang: str  # the entry's language, the feed's language
-    title: str  # the article's title
-    summary: str  # the article's summary
+    title: str  # the article's title as plain text: what a reader sees on the page, no Markdown
+    summary: str  # the article's summary as plain text, like the title
     content_html: str  # the article's body, with absolute links
     url: str  # the page
     alternates: tuple[tuple[str, str], ...]  # (lang, url) of the other language versions
@@ -130,7 +131,7 @@ def _entry(page: Page, ledger: Ledger, versions: Mapping[str, list[Page]], zone:
         raise ValueError(f"no entry id minted for {article.id} in {lang}")  # choose_pages mints them
     urls = sorted((p.article.lang, config.base_url + p.path) for p in versions[article.id])  # by language
     return FeedEntry(
-        id=entry_id, lang=lang, title=article.title.value, summary=article.summary.value,
+        id=entry_id, lang=lang, title=plain_text(article.title.value), summary=plain_text(article.summary.value),
         content_html=content(page), url=dict(urls)[lang],
         alternates=tuple((l, u) for l, u in urls if l != lang),
         published=_midnight(published, zone), updated=_midnight(updated, zone),
@@ -139,4 +140,17 @@ def _entry(page: Page, ledger: Ledger, versions: Mapping[str, list[Page]], zone:
 
 
 def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+    """The day's first moment in the site's zone, with an offset every feed format can write.
+
+    RFC 3339 (Atom, JSON Feed) and RFC 822 (RSS) know offsets in whole minutes only; a zone's
+    local mean time is not (Europe/Berlin before April 1893: +00:53:28), so such an offset is
+    rounded to the minute. The day stays the day: it is a date that is published, not an instant.
+    """
+    offset = zone.utcoffset(dt.datetime(day.year, day.month, day.day))
+    if offset is None or not offset % _MINUTE:
+        return dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+    minutes = round(offset / _MINUTE)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone(minutes * _MINUTE))
+
+
+_MINUTE = dt.timedelta(minutes=1)

@@ -271,7 +271,7 @@ def render_newsletter(issue: Issue, config: SiteConfig, text: SiteText, view_url
         groups=groups, subject=subject, site_title=title, view_url=view_url, publisher=config.publisher,
         unsubscribe=config.newsletter_unsubscribe, site_url=config.base_url + f"{lang}/index.html",
         site_link=Markup('<a href="{0}">{1}</a>').format(config.base_url + f"{lang}/index.html", title),
-        preheader=" · ".join(i.page.article.title.value for i in issue.items)[:140],
+        preheader=" · ".join(plain_text(i.page.article.title.value) for i in issue.items)[:140],
     )
     html = _render("newsletter.html", text, **context).decode("utf-8")
     import css_inline  # only a newsletter needs it: imported here, it costs a publish nothing
@@ -290,8 +290,8 @@ def _news_entry(item: NewsItem, config: SiteConfig, text: SiteText) -> dict[str,
     # Mail clients show no SVG, so only a raster picture goes into the mail.
     figure = next((b for b in article.blocks if isinstance(b, Figure) and not b.src.endswith(".svg")), None)
     return {
-        "title": article.title.value,
-        "summary": article.summary.value,
+        "title": plain_text(article.title.value),
+        "summary": plain_text(article.summary.value),
         "url": config.base_url + item.page.path,
         "note": item.note,
         "dates": dates,
@@ -362,8 +362,8 @@ def _structured_data(page: Page, config: SiteConfig) -> Markup:
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
-        "name": article.title.value,
-        "description": article.summary.value,
+        "name": plain_text(article.title.value),
+        "description": plain_text(article.summary.value),
         "url": config.base_url + page.path,
         "inLanguage": article.lang,
         "dateCreated": article.created.isoformat(),
@@ -470,10 +470,29 @@ def _direction(lang: str) -> str:
     return Locale.parse(lang).character_order == "right-to-left" and "rtl" or "ltr"
 
 
-def _plain(markdown: str) -> str:
-    """Inline Markdown as plain text, for alt attributes."""
-    tokens = _INLINE.parseInline(markdown)
-    return "".join(child.content for token in tokens for child in token.children or [] if child.type in ("text", "code_inline"))
+@functools.lru_cache(maxsize=65536)
+def plain_text(markdown: str) -> str:
+    """Inline Markdown as the text a reader sees on the page, for every place that takes no markup.
+
+    Feeds (titles and summaries in Atom, RSS and JSON Feed), JSON-LD, ``<title>``, the meta
+    description, mail and alt attributes: no emphasis marks, a link's text without its URL, code
+    as its text, entities and escapes decoded once (the parser decodes them; nothing here decodes
+    again, so a translator's ``&amp;lt;`` stays the visible ``&lt;``). A picture shows nothing, as
+    on the page, where the sanitizer drops it. Raw HTML is off in the parser: ``<b>`` is text.
+    """
+    if not _SYNTAX.search(markdown):
+        return markdown  # no mark, entity or escape: the text is its own plain text
+    parts = []
+    for token in _INLINE.parseInline(markdown):
+        for child in token.children or ():
+            if child.type in ("text", "code_inline"):
+                parts.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append("\n")  # as the page's text has it, beside its <br>
+    return "".join(parts)
+
+
+_plain = plain_text  # the templates' ``plaintext`` filter
 
 
 _ALLOWED_TAGS = {"strong", "em", "a", "code", "br"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import zoneinfo
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from pipeline.feedformats import entry_texts, feed_files
+from pipeline.feedformats import _ATOM_MARKUP, _MARKUP, entry_texts, feed_files
 from pipeline.feeds import MEDIA_TYPES, Feed, FeedEntry
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -30,16 +31,29 @@ def feedgen_atom(feed: Feed) -> bytes:
         languages = {url: lang for lang, url in _links(entry)}
         for link in element.findall(f"{{{ATOM_NS}}}link"):
             link.attrib.update({"rel": "alternate", "type": "text/html", "hreflang": languages[link.get("href")]})
+    for name in ("title", "subtitle", "summary"):  # plain text that looks like markup goes as HTML showing it
+        for element in root.iter(f"{{{ATOM_NS}}}{name}"):
+            if element.text and _ATOM_MARKUP.search(element.text):
+                element.set("type", "html")
+                element.text = html.escape(element.text, quote=False)
     return _serialize(root)
+
+
+# Stands for the "&" that starts an HTML escape in an RSS text element: we write it "&#x26;",
+# which lxml never does; the reference text holds no such character (see _TEXT).
+_HEX_AMPERSAND = "\ue000"
 
 
 def feedgen_rss(feed: Feed) -> bytes:
     root = etree.fromstring(_generator(feed, "rss").rss_str(encoding="UTF-8"))
+    channel = root.find("channel")
     if feed.hub:
-        channel = root.find("channel")
         self_link = channel.find(f"{{{ATOM_NS}}}link")
         self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", rel="hub", href=feed.hub))
-    return _serialize(root)
+    for element in [channel.find("title"), channel.find("description"), *channel.iterfind("item/title")]:
+        if element.text and _MARKUP.search(element.text):
+            element.text = html.escape(element.text, quote=False).replace("&", _HEX_AMPERSAND)
+    return _serialize(root).replace(_HEX_AMPERSAND.encode(), b"&#x26;")
 
 
 def reference_json(feed: Feed) -> bytes:
@@ -92,7 +106,8 @@ def _generator(feed: Feed, fmt: str) -> FeedGenerator:
         for lang, url in _links(entry):
             fe.link(href=url, rel="alternate", type="text/html", hreflang=lang)
         fe.content(entry.content_html, type="html")
-        fe.description(entry.summary, isSummary=True)
+        # RSS readers take the description as HTML: it is the summary's text, escaped for HTML
+        fe.description(html.escape(entry.summary, quote=False) if fmt == "rss" else entry.summary, isSummary=True)
         fe.published(entry.published)
         fe.updated(entry.updated)
         fe.author({"name": feed.publisher})
@@ -146,7 +161,7 @@ def test_a_feed_put_together_from_its_entries_is_the_feed_written_whole():
     assert feed_files(sample, [entry_texts(e, sample.publisher) for e in entries]) == feed_files(sample)
 
 
-_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff",
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff" + _HEX_AMPERSAND,
                               min_codepoint=9).filter(lambda c: c >= " " or c in "\t\n\r"), max_size=30)
 
 
@@ -158,3 +173,10 @@ def test_any_text_is_escaped_as_lxml_escapes_it(title, summary, content, topic, 
                 updated=dt.datetime(2025, 1, 31, hour, tzinfo=dt.UTC))
     sample = feed((one, entry(2)), hub=hub, description=title)
     assert feed_files(sample) == feedgen_files(sample)
+
+
+def test_text_that_looks_like_markup_is_written_as_html_showing_it_as_feedgen_writes_that():
+    marked = ("<b>Wasser</b> & Saft", "A &amp; B", "a<b", "<img src=x onerror=alert(1)>", "&#x26; <!-- x -->")
+    for n, words in enumerate(marked):
+        sample = feed((entry(n, title=words, summary=words), entry(9)), title=words, description=words)
+        assert feed_files(sample) == feedgen_files(sample), words

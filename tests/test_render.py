@@ -169,6 +169,31 @@ def test_plain_sentences_skip_markdown_but_render_as_markdown_would(text):
     assert shortcut == full
 
 
+@pytest.mark.parametrize("markdown, plain", [
+    ("Why **walk**? *Now*", "Why walk? Now"),
+    ("See [our guide](https://x.org/guide) or <https://x.org>", "See our guide or https://x.org"),
+    ("Take `2 x 5 mg`", "Take 2 x 5 mg"),
+    ("&amp;lt;b&amp;gt; &copy; &#38; \\*", "&lt;b&gt; © & *"),  # decoded once, not twice
+    ("<img src=x onerror=alert(1)> <b>x</b>", "<img src=x onerror=alert(1)> <b>x</b>"),  # raw HTML is text
+    ("[x](javascript:alert(1)) ![a picture](images/a.png)", "[x](javascript:alert(1)) "),
+    ("Legs: what helps?", "Legs: what helps?"),
+])
+def test_plain_text_is_inline_markdown_without_its_marks(markdown, plain):
+    assert render.plain_text(markdown) == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Zeit", "9", "ä", " ", "  ", ",", ".", "?", "(", ")", "/", ";", ":", "-",
+                                  "*", "_", "[", "]", "<", ">", "&", '"', "'", "!", "\\", "\u00a0", "\n", "`", "#",
+                                  "](", "](https://x.org)", "](javascript:x)", "&amp;", "&lt;b&gt;", "<b>", "</b>",
+                                  "![", "<https://x.org>", "&#x26;", "&copy;", "&bogus;"]),
+                max_size=12).map("".join))
+def test_plain_text_is_the_text_the_page_shows(text):
+    """What feeds and mail carry is what a reader reads on the page, where the text is Markdown."""
+    page = html.fragment_fromstring(str(render._markdown(text)) or "", create_parent="div")
+    assert render.plain_text(text).strip() == page.text_content().strip()  # units are stripped where read
+
+
 LINKY = """---
 id: t-links-09
 lang: en
