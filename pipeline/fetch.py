@@ -505,14 +505,16 @@ def read_local(path: Path, limit: int, address: str, what: str) -> bytes:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise FetchError(f"cannot read the {what}: {exc.strerror or exc}", address) from exc
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise FetchError(f"cannot read the {what}: not a regular file (a directory, device or pipe); "
                              "name a saved page or picture", address)
-        try:
+        with os.fdopen(os.dup(fd), "rb") as file:
             data = file.read(limit + 1)
-        except OSError as exc:
-            raise FetchError(f"cannot read the {what}: {exc.strerror or exc}", address) from exc
+    except OSError as exc:
+        raise FetchError(f"cannot read the {what}: {exc.strerror or exc}", address) from exc
+    finally:
+        os.close(fd)
     if len(data) > limit:
         raise FetchError(f"the {what} is larger than the {limit // 1024} KB allowed", address)
     return data
