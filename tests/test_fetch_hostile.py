@@ -14,6 +14,7 @@ import threading
 import time
 
 import pytest
+import requests
 from werkzeug import Response
 
 from pipeline.config import load_config
@@ -379,7 +380,7 @@ def test_ingesting_dev_zero_is_one_line_and_reads_nothing(tiny_site, name):
 # ---------------------------------------------------------------- any answer at all
 
 def test_any_answer_is_a_page_or_one_fetch_error(httpserver):
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, example, given, settings
     from hypothesis import strategies as st
 
     header_text = st.text(st.characters(min_codepoint=32, max_codepoint=255, blacklist_characters="\x7f"), max_size=40)
@@ -414,8 +415,17 @@ def test_any_answer_is_a_page_or_one_fetch_error(httpserver):
     limits = Limits(connect_timeout=1, read_timeout=1, retries=1, backoff=0, max_retry_after=0.2, page_deadline=3,
                     allow_hosts=HERE)
 
+    def known(status=200, type="text/html", charset=None, retry_after=None, location=None, body=b"<p>x</p>"):
+        return {"status": status, "type": type, "charset": charset, "retry_after": retry_after,
+                "location": location, "body": body}
+
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(answer)
+    @example(known(charset="undefined"))  # the classes the attack found, always tried
+    @example(known(charset="unicode_escape", body=b"<p>\\N{</p>"))
+    @example(known(status=503, retry_after="99999"))
+    @example(known(status=429, retry_after="Fri, 31 Dec 2099 23:59:59 GMT"))
+    @example(known(status=302, location="http://[::1"))
     def any_answer(drawn):
         current["answer"] = drawn
         result = finishes(lambda: fetch(httpserver.url_for("/p"), limits=limits))
@@ -426,3 +436,50 @@ def test_any_answer_is_a_page_or_one_fetch_error(httpserver):
             assert isinstance(result["value"], Fetched)
 
     any_answer()
+
+
+# ---------------------------------------------------------------- TLS through the vetted connection
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An HTTPS server on 127.0.0.1 whose self-made certificate names the address 127.0.0.1 only."""
+    import http.server
+    import ssl
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(PAGE)))
+            self.end_headers()
+            self.wfile.write(PAGE.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], cert
+    server.shutdown()
+    server.server_close()
+
+
+def test_tls_still_checks_the_certificate_and_the_host_name(tls_server):
+    from pipeline.fetch import Watchdog, guarded_session
+
+    port, cert = tls_server
+    with pytest.raises(FetchError, match="cannot connect|the request failed"):  # our certificate is trusted by nobody
+        fetch(f"https://127.0.0.1:{port}/", limits=QUICK)
+    with Watchdog(NO_HANG) as watchdog, guarded_session(("127.0.0.1", "localhost"), watchdog) as session:
+        session.verify = str(cert)  # trusted here: what is left to check is the name
+        assert session.get(f"https://127.0.0.1:{port}/", timeout=5).text == PAGE
+        with pytest.raises(requests.exceptions.SSLError, match="match|mismatch"):  # connected to 127.0.0.1 as "localhost"
+            session.get(f"https://localhost:{port}/", timeout=5)
