@@ -300,8 +300,8 @@ def _exchange(url: str, headers: dict[str, str], limits: Limits, wanted: Wanted)
 def _ask(session: requests.Session, url: str, hop: str, headers: dict[str, str], limits: Limits,
          watchdog: Watchdog) -> requests.Response:
     """One request, asked again on connection errors, 429 and 5xx; the last answer when the server stays busy."""
-    for attempt in range(limits.retries + 1):
-        last = attempt == limits.retries
+    for attempt in range(max(limits.retries, 0) + 1):
+        last = attempt >= limits.retries
         try:
             response = session.get(hop, headers=headers, stream=True, allow_redirects=False,
                                    timeout=(_within(limits.connect_timeout, url, watchdog),

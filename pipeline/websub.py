@@ -60,8 +60,8 @@ def ping(hub: str, feed_urls: Iterable[str], limits: PingLimits = PingLimits()) 
 
 def _ping_one(http: requests.Session, hub: str, url: str, limits: PingLimits, watchdog: Watchdog) -> str | None:
     """Why pinging ``url`` failed, or None when the hub took it."""
-    for attempt in range(limits.retries + 1):
-        last = attempt == limits.retries
+    for attempt in range(max(limits.retries, 0) + 1):
+        last = attempt >= limits.retries
         remaining = watchdog.remaining()
         if remaining <= 0:
             raise _GiveUp(_late(limits))
@@ -85,7 +85,8 @@ def _ping_one(http: requests.Session, hub: str, url: str, limits: PingLimits, wa
                 raise _GiveUp(f"{answer} and asks to wait {asked:.0f} s; publish again later to tell it")
             wait = limits.backoff * 2 ** attempt if asked is None else asked
         if wait >= watchdog.remaining():
-            raise _GiveUp(_late(limits))
+            raise _GiveUp(f"waiting {wait:.1f} s to ask again would pass the {limits.total:g} s allowed for pinging "
+                          "the hub; publish again later to tell it")
         time.sleep(wait)
     raise AssertionError("unreachable: the last attempt returns")
 
