@@ -130,6 +130,43 @@ def test_the_site_setting_lets_the_cli_ingest_from_an_allowed_host(tiny_site, ht
     assert (tiny_site / "sources/knee-01.md").is_file() and (tiny_site / "sources/images/knee-01-1.png").is_file()
 
 
+@pytest.fixture
+def names(monkeypatch):
+    """A resolver that answers for made-up host names, as a DNS server someone controls would."""
+    import socket
+
+    table: dict[str, list[str]] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in table:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 (ip, port) if ":" not in ip else (ip, port, 0, 0)) for ip in table[host]]
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return table
+
+
+def test_a_harmless_looking_name_that_resolves_inside_is_refused_without_connecting(names):
+    names["cdn.example.org"] = ["169.254.169.254"]  # where cloud machines keep their credentials
+    result = finishes(lambda: fetch("http://cdn.example.org/latest/meta-data/", limits=QUICK))
+    assert str(result.get("error")) == ("http://cdn.example.org/latest/meta-data/: refused to connect to "
+                                        "cdn.example.org (169.254.169.254), a link-local address inside this network; "
+                                        "if the site means to fetch from it, list the host in 'ingest_allow_hosts' "
+                                        "in sources/site.toml")
+    assert result["seconds"] < 1  # refused, not a connection attempt that timed out
+
+
+def test_a_name_allowed_as_written_reaches_the_address_it_resolves_to(names, httpserver):
+    httpserver.expect_request("/a").respond_with_data(PAGE, content_type="text/html")
+    names["intranet.test"] = names["other.test"] = ["127.0.0.1"]
+    limits = Limits(retries=0, allow_hosts=("intranet.test",))
+    assert "Hello" in fetch(f"http://intranet.test:{httpserver.port}/a", limits=limits).text
+    with pytest.raises(FetchError, match=r"refused to connect to other.test \(127.0.0.1\), a loopback address"):
+        fetch(f"http://other.test:{httpserver.port}/a", limits=limits)
+    assert len(httpserver.log) == 1
+
+
 @pytest.mark.parametrize(("value", "shown"), [('"127.0.0.1"', "'127.0.0.1'"), ('["intra net"]', "'intra net'"),
                                               ("[5]", "5"), ('["10.0.0.0/33"]', "'10.0.0.0/33'")])
 def test_a_wrong_allow_list_is_one_line_naming_the_setting(tiny_site, value, shown):
