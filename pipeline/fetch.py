@@ -309,17 +309,19 @@ def _ask(session: requests.Session, url: str, hop: str, headers: dict[str, str],
         except AddressRefused as exc:
             raise AddressRefused(exc.message if hop == url else f"redirected to {hop}: {exc.message}", url) from exc
         except (requests.RequestException, ValueError) as exc:
+            failure = _failure(url, exc, limits)
             if last or watchdog.expired or isinstance(exc, (requests.exceptions.InvalidURL, ValueError)):
-                raise _failure(url, exc, limits) from exc
+                raise failure from exc
             wait = limits.backoff * 2 ** attempt
         else:
             if last or response.status_code not in RETRY_STATUSES:
                 return response
+            failure = FetchError(f"the server answered {response.status_code} {response.reason}", url)
             wait = _retry_wait(url, response, limits, attempt)
             response.close()
         if wait >= watchdog.remaining():
-            raise FetchError(f"the server asks to wait {_seconds(wait)}, past the {limits.page_deadline:g} s "
-                             "allowed for one page; try again later", url)
+            raise FetchError(f"{failure.message}; waiting {_seconds(wait)} to ask again would pass the "
+                             f"{watchdog.seconds:.3g} s allowed for one page; try again later", url)
         time.sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -332,7 +334,7 @@ def _within(timeout: float, url: str, watchdog: Watchdog) -> float:
 
 
 def _late(url: str, watchdog: Watchdog) -> FetchError:
-    return FetchError(f"no complete answer within {watchdog.seconds:g} s, the time allowed for one page "
+    return FetchError(f"no complete answer within {watchdog.seconds:.3g} s, the time allowed for one page "
                       "(the server is too slow or stalls); try again later", url)
 
 
@@ -362,7 +364,9 @@ def retry_after(value: str | None, now: dt.datetime | None = None) -> float | No
 
 
 def _seconds(value: float) -> str:
-    return f"{value:.0f} s" if math.isfinite(value) else "without end"
+    if not math.isfinite(value):
+        return "without end"
+    return f"{value:.0f} s" if value >= 10 else f"{value:.3g} s"
 
 
 def _redirect(url: str, hop: str, response: requests.Response) -> str | None:
