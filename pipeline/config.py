@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 import zoneinfo
@@ -39,6 +40,7 @@ class SiteConfig:
     overdue_notice: bool  # show readers a notice on pages whose planned review has passed
     version_history: bool  # link every article page to a list of its versions
     lines: dict[str, int]  # the line each key is set on, for messages and catalog locations
+    ingest_allow_hosts: tuple[str, ...] = ()  # internal hosts, addresses or networks ingest may fetch from
 
     @property
     def default_language(self) -> str:
@@ -113,7 +115,31 @@ def _site_config(site: dict, text: str) -> SiteConfig:
         newsletter_unsubscribe=str(site.get("newsletter_unsubscribe", "*|UNSUB|*")),
         **options,
         lines={key: line_of(text, key) or 1 for key in [*site, *topics]},
+        ingest_allow_hosts=_allow_hosts(site, text),
     )
+
+
+_HOST_NAME = re.compile(r"^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$", re.IGNORECASE)
+
+
+def _allow_hosts(site: dict, text: str) -> tuple[str, ...]:
+    """The internal hosts ingest may fetch from: names as written in URLs, addresses, networks."""
+    entries = site.get("ingest_allow_hosts", [])
+    wrong = [e for e in entries if not (isinstance(e, str) and (_HOST_NAME.match(e) or _is_network(e)))] \
+        if isinstance(entries, list) else [entries]
+    if wrong:
+        raise ConfigError(f"'ingest_allow_hosts' must be a list of host names, IP addresses or networks, "
+                          f'e.g. ["intranet.example.org", "10.1.0.0/16"]; {wrong[0]!r} is none of these',
+                          CONFIG_PATH, line_of(text, "ingest_allow_hosts"))
+    return tuple(entries)
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _authority(site: dict, base_url: str, text: str) -> str:

@@ -67,6 +67,7 @@ def ingest(root: Path, address: str, lang: str | None = None, article_id: str | 
            limits: Limits = Limits(), fetched: Fetched | None = None) -> Imported:
     """Read one article from ``address`` and write it as a source, with its pictures."""
     config = load_config(root)
+    limits = with_site_hosts(limits, config)
     fetched = fetched or fetch(address, limits=limits)
     page = READERS[fetched.media_type](fetched.text, fetched.url)
     lang = _language(lang, page, config, address)
@@ -89,6 +90,11 @@ def ingest(root: Path, address: str, lang: str | None = None, article_id: str | 
         write_atomic(root / path, markdown.encode("utf-8"))
     status = "new" if old is None else "unchanged" if old == markdown else "changed"
     return Imported(path, article, status, _found(article), page.dropped, tuple(notes), fetched)
+
+
+def with_site_hosts(limits: Limits, config: SiteConfig) -> Limits:
+    """The limits widened by the internal hosts the site allows (``ingest_allow_hosts``)."""
+    return replace(limits, allow_hosts=limits.allow_hosts + config.ingest_allow_hosts)
 
 
 def _language(lang: str | None, page: ImportedPage, config: SiteConfig, address: str) -> str:
@@ -196,7 +202,7 @@ def ingest_translation(root: Path, address: str, source_id: str, lang: str, forc
         raise IngestError(f"no article with id '{source_id}' in sources/", address)
     if lang == source.source_lang or lang not in config.languages:
         raise IngestError(f"--lang must be a target language of {source_id} (not {lang})", address)
-    fetched = fetched or fetch(address, limits=limits)
+    fetched = fetched or fetch(address, limits=with_site_hosts(limits, config))
     page = READERS[fetched.media_type](fetched.text, fetched.url)
     pairs, unmatched = align(segments(source), _page_units(page, source, lang))
     path = catalogs.catalog_path(lang, source_id)

@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.config import line_of
+from pipeline.config import line_of, load_config
 from pipeline.errors import ConfigError, PipelineError
 from pipeline.fetch import Limits, fetch
 from pipeline.files import write_atomic
-from pipeline.ingest import ingest, ingest_translation
+from pipeline.ingest import ingest, ingest_translation, with_site_hosts
 from pipeline.publish import update_catalogs
 
 MANIFEST = "sources/remote.toml"
@@ -73,13 +74,25 @@ def sync(root: Path, limits: Limits = Limits(), today: dt.date | None = None) ->
     if not remotes:
         return []
     state = _read_state(root)
-    outcomes = [_sync_one(root, r, state, limits, today) for r in remotes if not r.translation_of]
+    limits = with_site_hosts(limits, load_config(root))
+    ends = time.monotonic() + limits.run_deadline
+    outcomes = [_in_time(root, r, state, limits, today, ends) for r in remotes if not r.translation_of]
     translations = [r for r in remotes if r.translation_of]
     if translations and any(o.status in (NEW, CHANGED) for o in outcomes):
         update_catalogs(root)  # a new original needs its catalogs before its translation can fill them
-    outcomes += [_sync_one(root, r, state, limits, today) for r in translations]
+    outcomes += [_in_time(root, r, state, limits, today, ends) for r in translations]
     write_atomic(root / STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     return outcomes
+
+
+def _in_time(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None,
+             ends: float) -> Outcome:
+    """One page, if the run's deadline leaves time for it, and within what is left."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        return Outcome(remote, FAILED, f"not fetched: the {limits.run_deadline:g} s allowed for one sync ran out; "
+                                       "run the sync again for the rest")
+    return _sync_one(root, remote, state, replace(limits, page_deadline=min(limits.page_deadline, left)), today)
 
 
 def _sync_one(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None) -> Outcome:
@@ -98,7 +111,8 @@ def _sync_one(root: Path, remote: RemoteArticle, state: dict, limits: Limits, to
             if target.exists() and known.get("written") != _hash(target):
                 raise PipelineError(f"sources/{remote.id}.md was edited here since the last sync; import it "
                                     "by hand with 'ingest --force' or remove it from sources/remote.toml")
-            done = ingest(root, remote.url, remote.lang, remote.id, force=True, today=today, fetched=fetched)
+            done = ingest(root, remote.url, remote.lang, remote.id, force=True, today=today, limits=limits,
+                          fetched=fetched)
             message, status = done.path, done.status
         state[remote.url] = {"etag": fetched.etag, "last_modified": fetched.last_modified,
                              **({} if remote.translation_of else {"written": _hash(target)})}

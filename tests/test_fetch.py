@@ -9,7 +9,8 @@ from werkzeug import Response
 
 from pipeline.fetch import FetchError, Limits, fetch
 
-FAST = Limits(connect_timeout=2, read_timeout=1, retries=2, backoff=0)
+HERE = ("127.0.0.1",)  # the test servers' address: internal, so allowed explicitly
+FAST = Limits(connect_timeout=2, read_timeout=1, retries=2, backoff=0, allow_hosts=HERE)
 PAGE = "<html lang='en'><head><meta charset='utf-8'><title>T</title></head><body><p>Hello</p></body></html>"
 
 
@@ -56,7 +57,7 @@ def test_a_slow_server_times_out(httpserver):
         return Response(PAGE, content_type="text/html")
     httpserver.expect_request("/slow").respond_with_handler(slow)
     with pytest.raises(FetchError, match="timed out"):
-        fetch(httpserver.url_for("/slow"), limits=Limits(connect_timeout=1, read_timeout=0.5, retries=0))
+        fetch(httpserver.url_for("/slow"), limits=Limits(connect_timeout=1, read_timeout=0.5, retries=0, allow_hosts=HERE))
 
 
 def test_a_wrong_content_type_is_refused(httpserver):
@@ -68,7 +69,7 @@ def test_a_wrong_content_type_is_refused(httpserver):
 def test_an_oversized_body_is_refused(httpserver):
     httpserver.expect_request("/big").respond_with_data("x" * 50_000, content_type="text/html")
     with pytest.raises(FetchError, match="larger than the 10 KB allowed|more than the 10 KB allowed"):
-        fetch(httpserver.url_for("/big"), limits=Limits(max_bytes=10 * 1024, retries=0))
+        fetch(httpserver.url_for("/big"), limits=Limits(max_bytes=10 * 1024, retries=0, allow_hosts=HERE))
 
 
 def test_a_redirect_loop_is_stopped(httpserver):
@@ -93,7 +94,7 @@ def test_a_redirect_to_a_file_is_refused(httpserver):
 
 def test_a_refused_connection_names_the_cause():
     with pytest.raises(FetchError) as info:
-        fetch("http://127.0.0.1:9/page", limits=Limits(retries=0))
+        fetch("http://127.0.0.1:9/page", limits=Limits(retries=0, allow_hosts=HERE))
     assert str(info.value).startswith("http://127.0.0.1:9/page: cannot connect: ")
     assert "refused" in str(info.value).lower()
 
@@ -124,7 +125,7 @@ def test_a_body_that_stops_halfway_fails_clearly(httpserver):
         return Response(iter([b"<html><body><p>start"]), headers={"Content-Length": "5000", "Content-Type": "text/html"})
     httpserver.expect_request("/cut").respond_with_handler(truncated)
     with pytest.raises(FetchError) as info:
-        fetch(httpserver.url_for("/cut"), limits=Limits(retries=0, read_timeout=2))
+        fetch(httpserver.url_for("/cut"), limits=Limits(retries=0, read_timeout=2, allow_hosts=HERE))
     assert str(info.value).startswith(httpserver.url_for("/cut") + ": ")
 
 
@@ -135,7 +136,7 @@ def test_a_gzip_bomb_is_stopped_at_the_size_limit(httpserver):
                                                                         "Content-Type": "text/html"})
     assert len(bomb) < 100 * 1024
     with pytest.raises(FetchError, match="larger than the 1024 KB allowed"):
-        fetch(httpserver.url_for("/bomb"), limits=Limits(max_bytes=1024 * 1024, retries=0))
+        fetch(httpserver.url_for("/bomb"), limits=Limits(max_bytes=1024 * 1024, retries=0, allow_hosts=HERE))
 
 
 def test_an_endless_body_is_stopped_at_the_size_limit(httpserver):
@@ -146,7 +147,7 @@ def test_an_endless_body_is_stopped_at_the_size_limit(httpserver):
         return Response(chunks(), content_type="text/html")
     httpserver.expect_request("/endless").respond_with_handler(endless)
     with pytest.raises(FetchError, match="larger than the 256 KB allowed"):
-        fetch(httpserver.url_for("/endless"), limits=Limits(max_bytes=256 * 1024, retries=0))
+        fetch(httpserver.url_for("/endless"), limits=Limits(max_bytes=256 * 1024, retries=0, allow_hosts=HERE))
 
 
 def test_a_redirect_to_another_scheme_is_refused(httpserver):

@@ -13,7 +13,7 @@ from pipeline.sources import read_article
 from pipeline.config import load_config
 from tests.helpers import BUILD_TIME, DATA, SHARED, run_cli, tree
 
-FAST = Limits(connect_timeout=2, read_timeout=2, retries=1, backoff=0)
+FAST = Limits(connect_timeout=2, read_timeout=2, retries=1, backoff=0, allow_hosts=("127.0.0.1",))
 PAGES = DATA / "ingest"
 
 
@@ -88,6 +88,8 @@ def test_a_failed_fetch_leaves_every_file_as_it_was(tiny_site, httpserver):
 
 
 def test_the_cli_prints_a_one_line_error_for_a_bad_address(tiny_site):
+    config = tiny_site / "sources/site.toml"  # 127.0.0.1 is internal: allowed here to reach the refused port
+    config.write_text(config.read_text().replace("[site]\n", '[site]\ningest_allow_hosts = ["127.0.0.1"]\n', 1))
     result = run_cli(tiny_site, "ingest", "http://127.0.0.1:9/page.html", "--lang", "en")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0].startswith("http://127.0.0.1:9/page.html: cannot connect: ")

@@ -9,7 +9,7 @@ from pipeline.fetch import Limits
 from pipeline.sync import sync
 from tests.helpers import DATA, run_cli
 
-FAST = Limits(connect_timeout=2, read_timeout=2, retries=1, backoff=0)
+FAST = Limits(connect_timeout=2, read_timeout=2, retries=1, backoff=0, allow_hosts=("127.0.0.1",))
 PAGES = DATA / "ingest"
 
 
@@ -35,6 +35,8 @@ def manifest(root, server, broken=False):
     if broken:
         text += f'\n[[article]]\nurl = "{server.url_for("/gone.html")}"\nid = "gone-01"\nlang = "en"\n'
     (root / "sources/remote.toml").write_text(text)
+    config = root / "sources/site.toml"  # the CLI's sync allows the test server through the setting
+    config.write_text(config.read_text().replace("[site]\n", '[site]\ningest_allow_hosts = ["127.0.0.1"]\n', 1))
 
 
 def test_a_first_sync_imports_everything_and_a_second_finds_nothing_new(tiny_site, remote_site):

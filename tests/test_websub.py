@@ -10,7 +10,7 @@ import feedparser
 from werkzeug import Response
 
 from pipeline.publish import publish
-from pipeline.websub import ping, session
+from pipeline.websub import PingLimits, ping
 from tests.helpers import BUILD_TIME
 
 LATER = BUILD_TIME + dt.timedelta(days=30)
@@ -69,12 +69,12 @@ def test_a_failing_hub_is_a_warning_and_the_site_is_still_published(tiny_site, h
 def test_ping_retries_a_busy_hub_then_succeeds(httpserver):
     answers = iter([Response("", status=503, headers={"Retry-After": "0"}), Response("", status=202)])
     httpserver.expect_request("/hub").respond_with_handler(lambda request: next(answers))
-    assert ping(httpserver.url_for("/hub"), ["https://x.example/feed.atom"], session(backoff=0)) == []
+    assert ping(httpserver.url_for("/hub"), ["https://x.example/feed.atom"], PingLimits(backoff=0)) == []
     assert len(httpserver.log) == 2
 
 
 def test_an_unreachable_hub_gives_a_clear_message():
-    problems = ping("http://127.0.0.1:9/hub", ["https://x.example/feed.atom"], session(retries=1, backoff=0))
+    problems = ping("http://127.0.0.1:9/hub", ["https://x.example/feed.atom"], PingLimits(retries=1, backoff=0))
     assert len(problems) == 1
     assert problems[0].kind == "websub.ping-failed" and "ConnectionError" in problems[0].message
     assert str(problems[0]).startswith("http://127.0.0.1:9/hub: websub.ping-failed: https://x.example/feed.atom: ")
