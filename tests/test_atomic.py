@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 
-
 from pipeline.files import MIRROR, StagedTree
 from pipeline.lock import LOCK, exclusive
 from tests.helpers import EPOCH, ROOT, assert_mirror_or_nothing, run_cli, tree
