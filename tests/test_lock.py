@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cleantext import forbidden_character
@@ -130,7 +130,8 @@ def test_a_killed_holder_frees_the_lock_at_once_even_before_it_is_reaped(tiny_si
     holder = started_holder(HOLDER, tiny_site)
     assert f"another publish is running (pid {holder.pid}, started " in refusal(tiny_site)
     holder.send_signal(signal.SIGKILL)
-    while Path(f"/proc/{holder.pid}/stat").read_text().split(") ")[-1][0] != "Z":
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{holder.pid}/stat").read_text().split(") ")[-1][0] != "Z" and time.monotonic() < deadline:
         time.sleep(0.01)  # dead, but not reaped: its pid still answers signals, like its parent's child
     try:
         with exclusive(tiny_site, "publish"):
@@ -174,6 +175,9 @@ def test_a_lock_naming_pid_1_or_a_dead_run_blocks_nobody(tiny_site):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(b"[" * 3000)  # nested deeper than json goes
+@example(b"{" + b" " * 5000 + b"}")  # longer than a refused run reads
+@example(b'{"pid": 12, "host": "x\\nforged.md:1: error", "what": "publish", "started": "2026-01-01T00:00:00+00:00"}')
 @given(st.one_of(st.binary(max_size=300), st.text(max_size=200).map(str.encode),
                  st.fixed_dictionaries({"pid": st.one_of(st.integers(), st.text(max_size=5), st.none()),
                                         "host": st.text(max_size=20), "what": st.text(max_size=20),
