@@ -83,6 +83,13 @@ time.sleep(120)
 """
 
 
+@pytest.fixture
+def site(tiny_site):
+    """The tiny site without the .cache/ another test may have left in the fixture."""
+    shutil.rmtree(tiny_site / ".cache", ignore_errors=True)
+    return tiny_site
+
+
 def python(script: str, *args: object, **kwargs) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", script, *map(str, args)], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
@@ -126,51 +133,51 @@ def test_many_contenders_are_never_inside_together(tmp_path):
         assert "wait for it to finish" in message
 
 
-def test_a_killed_holder_frees_the_lock_at_once_even_before_it_is_reaped(tiny_site):
-    holder = started_holder(HOLDER, tiny_site)
-    assert f"another publish is running (pid {holder.pid}, started " in refusal(tiny_site)
+def test_a_killed_holder_frees_the_lock_at_once_even_before_it_is_reaped(site):
+    holder = started_holder(HOLDER, site)
+    assert f"another publish is running (pid {holder.pid}, started " in refusal(site)
     holder.send_signal(signal.SIGKILL)
     deadline = time.monotonic() + 30
     while Path(f"/proc/{holder.pid}/stat").read_text().split(") ")[-1][0] != "Z" and time.monotonic() < deadline:
         time.sleep(0.01)  # dead, but not reaped: its pid still answers signals, like its parent's child
     try:
-        with exclusive(tiny_site, "publish"):
+        with exclusive(site, "publish"):
             pass
     finally:
         holder.wait()
-    assert run_cli(tiny_site, "publish").returncode == 0
+    assert run_cli(site, "publish").returncode == 0
 
 
-def test_a_lock_file_left_empty_blocks_nobody_but_its_live_holder_excludes(tiny_site):
-    lock = tiny_site / LOCK
+def test_a_lock_file_left_empty_blocks_nobody_but_its_live_holder_excludes(site):
+    lock = site / LOCK
     lock.parent.mkdir()
     lock.touch()  # left by a run killed between creating and writing it
-    with exclusive(tiny_site, "publish"):
+    with exclusive(site, "publish"):
         pass
     holder = started_holder(LOCKED_NOT_WRITTEN, lock)  # a live run at that very moment
     try:
-        assert refusal(tiny_site).endswith("another run holds the write lock (it has not said which yet); "
+        assert refusal(site).endswith("another run holds the write lock (it has not said which yet); "
                                            "wait for it to finish")
-        result = run_cli(tiny_site, "publish")
+        result = run_cli(site, "publish")
         assert result.returncode == 1 and "Traceback" not in result.stderr
-        assert result.stderr.splitlines()[0] == refusal(tiny_site)
-        assert lock.exists() and not (tiny_site / "output").exists()
+        assert result.stderr.splitlines()[0] == refusal(site)
+        assert lock.exists() and not (site / "output").exists()
     finally:
         holder.kill()
         holder.wait()
-    assert run_cli(tiny_site, "publish").returncode == 0
+    assert run_cli(site, "publish").returncode == 0
 
 
-def test_a_lock_naming_pid_1_or_a_dead_run_blocks_nobody(tiny_site):
-    lock = tiny_site / LOCK
+def test_a_lock_naming_pid_1_or_a_dead_run_blocks_nobody(site):
+    lock = site / LOCK
     lock.parent.mkdir()
     for text in ('{"pid": 999999999, "host": "%s", "what": "publish", "started": "2025-01-01T00:00:00+00:00"}'
                  % os.uname().nodename, "12345\n", "\x00\x00\x00"):
         lock.write_text(text)
-        with exclusive(tiny_site, "publish"):
+        with exclusive(site, "publish"):
             pass
     lock.write_text('{"pid": 1, "host": "%s", "what": "publish"}' % os.uname().nodename)  # always alive
-    result = run_cli(tiny_site, "publish")
+    result = run_cli(site, "publish")
     assert result.returncode == 0, result.stderr
 
 
@@ -226,14 +233,14 @@ def odd_lock(root: Path, kind: str) -> str:
 
 
 @pytest.mark.parametrize("kind", ["folder", "link", "fifo", "cache-is-a-file"])
-def test_something_else_at_the_lock_is_a_message(tiny_site, kind):
-    first = odd_lock(tiny_site, kind)
-    sources = tree(tiny_site / "sources")
-    result = run_cli(tiny_site, "publish")
+def test_something_else_at_the_lock_is_a_message(site, kind):
+    first = odd_lock(site, kind)
+    sources = tree(site / "sources")
+    result = run_cli(site, "publish")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0] == first
-    assert tree(tiny_site / "sources") == sources  # a link's target is not truncated
-    assert not (tiny_site / "output").exists()
+    assert tree(site / "sources") == sources  # a link's target is not truncated
+    assert not (site / "output").exists()
 
 
 def in_read_only_mount(root: Path, *command: str) -> subprocess.CompletedProcess[str]:
@@ -246,65 +253,72 @@ def in_read_only_mount(root: Path, *command: str) -> subprocess.CompletedProcess
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare")
 @pytest.mark.parametrize("published", [False, True])
-def test_a_read_only_project_folder_is_a_message(tiny_site, published):
+def test_a_read_only_project_folder_is_a_message(site, published):
     if published:
-        assert run_cli(tiny_site, "publish").returncode == 0
-        sleep = tiny_site / "sources/sleep.md"
-        sleep.write_text(sleep.read_text().replace("Sleep matters.", "Sleep matters most."))  # work to do
-    before = tree(tiny_site)
-    probe = in_read_only_mount(tiny_site, "true")
+        assert run_cli(site, "publish").returncode == 0
+        change(site)  # work to do
+    before = tree(site)
+    probe = in_read_only_mount(site, "true")
     if probe.returncode != 0:
         pytest.skip(f"cannot mount read-only here: {probe.stderr.strip()}")
-    result = in_read_only_mount(tiny_site, sys.executable, "-m", "pipeline", "--root", str(tiny_site), "publish")
+    result = in_read_only_mount(site, sys.executable, "-m", "pipeline", "--root", str(site), "publish")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0] == (f"{LOCK}: the project folder is on a read-only file system; "
                                              "publish from a writable copy of the project")
-    assert tree(tiny_site) == before
+    assert tree(site) == before
 
 
 @pytest.mark.parametrize("lock_exists", [False, True])
-def test_an_unwritable_cache_is_a_message(tiny_site, lock_exists):
-    cache = tiny_site / ".cache"
+def test_an_unwritable_cache_is_a_message(site, lock_exists):
+    cache = site / ".cache"
     cache.mkdir()
     if lock_exists:
-        (tiny_site / LOCK).touch()
-    target = tiny_site / LOCK if lock_exists else cache
+        (site / LOCK).touch()
+    target = site / LOCK if lock_exists else cache
     if subprocess.run(["chattr", "+i", str(target)], capture_output=True).returncode != 0:
         pytest.skip("needs chattr +i (immutable files, refused even to root)")
     try:
-        result = run_cli(tiny_site, "publish")
+        result = run_cli(site, "publish")
     finally:
         subprocess.run(["chattr", "-i", str(target)], check=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0] == (f"{LOCK}: permission denied; let this user read and write the "
                                              "project's .cache folder (or remove .cache) and run again")
-    assert not (tiny_site / "output").exists()
+    assert not (site / "output").exists()
 
 
-def test_two_publishes_at_once_one_publishes_the_other_is_refused(tiny_site, tmp_path):
+def change(root: Path) -> None:
+    sleep = root / "sources/sleep.md"
+    sleep.write_text(sleep.read_text().replace("Sleep matters.", "Sleep matters most."))
+
+
+def test_two_publishes_at_once_one_publishes_the_other_is_refused(site, tmp_path):
     expected = tmp_path / "expected"
-    shutil.copytree(tiny_site, expected)
+    shutil.copytree(site, expected)
+    change(expected)
     assert run_cli(expected, "publish").returncode == 0
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(EPOCH)}
-    command = [sys.executable, "-m", "pipeline", "--root"]
     outcomes = []
     for round in range(8):  # until the two overlap: each publish holds the lock for a tenth of a second
-        site = tmp_path / f"round-{round}"
-        shutil.copytree(tiny_site, site)
-        runs = [subprocess.Popen([*command, str(site), "publish"], env=env, cwd=ROOT, text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+        copy = tmp_path / f"round-{round}"
+        shutil.copytree(site, copy)
+        assert run_cli(copy, "publish").returncode == 0
+        change(copy)  # both have work to do, and an old site to keep intact
+        runs = [subprocess.Popen([sys.executable, "-m", "pipeline", "--root", str(copy), "publish"], env=env,
+                                 cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                for _ in range(2)]
         results = []
         for run in runs:
             out, err = run.communicate(timeout=120)
             results.append((run.returncode, out, err))
         for code, _, err in results:
             assert "Traceback" not in err and code in (0, 1), err
-        assert tree(site / "output") == tree(expected / "output")
-        assert_mirror_or_nothing(site)
+        assert tree(copy / "output") == tree(expected / "output")
+        assert_mirror_or_nothing(copy)
         outcomes.append(sorted(code for code, _, _ in results))
         if outcomes[-1] == [0, 1]:
-            refused = next(err for code, _, err in results if code == 1)
-            assert refused.splitlines()[0].startswith(f"{LOCK}: another ")
-            assert refused.splitlines()[0].endswith("; wait for it to finish")
+            refused = next(err for code, _, err in results if code == 1).splitlines()
+            assert refused[0].startswith(f"{LOCK}: another ") and refused[0].endswith("; wait for it to finish")
+            assert refused[1:] == ["error: 1 problem(s); nothing was written"]
             break
     assert outcomes[-1] == [0, 1], f"the two publishes never overlapped: {outcomes}"
