@@ -86,11 +86,10 @@ def _locked(root: Path) -> int:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            holder = _read_holder(fd)
+            held = exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN)
+            holder = _read_holder(fd) if held else None
             os.close(fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise LockHeld(_refusal(holder), LOCK) from None
-            raise _unusable(exc) from None
+            raise (LockHeld(_refusal(holder), LOCK) if held else _unusable(exc)) from None
         if _same_file(fd, path):
             return fd
         os.close(fd)  # the file was removed or replaced after we opened it: lock the one now there
