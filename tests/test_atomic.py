@@ -10,9 +10,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
-from pipeline.errors import PipelineError
 from pipeline.files import MIRROR, StagedTree
 from pipeline.lock import LOCK, exclusive
 from tests.helpers import EPOCH, ROOT, assert_mirror_or_nothing, run_cli, tree
@@ -61,22 +58,21 @@ def test_a_second_writer_is_refused_with_the_holders_name(tiny_site):
         result = run_cli(tiny_site, "publish")
         assert result.returncode == 1
         assert result.stderr.startswith(f"{LOCK}: another publish is running (pid {os.getpid()}")
-    assert not (tiny_site / LOCK).exists()
+    assert (tiny_site / LOCK).read_bytes() == b""  # the file stays (deleting it lets two in); its holder text goes
 
 
 def test_a_lock_left_by_a_killed_run_is_taken_over(tiny_site):
     (tiny_site / ".cache").mkdir(exist_ok=True)
     (tiny_site / LOCK).write_text('{"pid": 999999999, "host": "%s", "what": "publish"}' % os.uname().nodename)
     assert run_cli(tiny_site, "publish").returncode == 0
-    assert not (tiny_site / LOCK).exists()
+    assert (tiny_site / LOCK).read_bytes() == b""
 
 
-def test_a_lock_from_another_machine_is_not_taken_over(tiny_site):
+def test_a_lock_file_naming_another_machine_blocks_nobody(tiny_site):
     (tiny_site / ".cache").mkdir(exist_ok=True)
     (tiny_site / LOCK).write_text('{"pid": 12, "host": "elsewhere", "what": "publish"}')
-    with pytest.raises(PipelineError, match="a publish on elsewhere \\(pid 12\\) holds the lock"):
-        with exclusive(tiny_site, "publish"):
-            pass
+    with exclusive(tiny_site, "publish"):  # only a live holder's kernel lock excludes, wherever it runs
+        pass
 
 
 def test_output_files_are_readable_by_all_whatever_the_umask(tiny_site):
