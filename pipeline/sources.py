@@ -10,10 +10,11 @@ import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
+from pipeline import images
 from pipeline.articlejson import fingerprint
 from pipeline.body import normalize, parse_body
 from pipeline.cleantext import check_control
@@ -84,11 +85,12 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
     fresh = iter(map_forked(read, len(missing)))
     problems: list[PipelineError] = []
     found: list[tuple[Article, str, str]] = []
+    pictures: dict[str, PipelineError | None] = {}
     for key, hit in zip(keys, known):
         result = hit if hit is not None else next(fresh)
         if isinstance(result, tuple):
             article, mark = result
-            problems.extend(_missing_images(article.origin.path, article.blocks, root))
+            problems.extend(_missing_images(article.origin.path, article.blocks, root, pictures))
             found.append((article, mark, key))
         else:
             problems.extend(result)
@@ -355,18 +357,29 @@ def _slugs(check: _Checker, config: SiteConfig, article_id: str | None) -> dict[
     return slugs
 
 
-def _missing_images(path: str, blocks, root: Path) -> list[PipelineError]:
+def _missing_images(path: str, blocks, root: Path, seen: dict[str, PipelineError | None] | None = None) -> list[PipelineError]:
+    """Every figure's picture read and checked as publish will copy it (see ``images``).
+
+    ``seen`` keeps what was found per picture in one reading of the sources: a picture that
+    several articles show is read once, and a problem inside it is reported once.
+    """
+    seen = {} if seen is None else seen
     problems: list[PipelineError] = []
     for block in blocks:
         if not isinstance(block, Figure):
             continue
-        src = PurePosixPath(block.src)
-        if src.is_absolute() or ".." in src.parts or ":" in block.src or src.parts[0] != "images":
-            problems.append(SourceError(f"image '{block.src}' must be a file in sources/images/, "
-                                        "written images/file.svg", path, block.alt.origin.line))
-        elif not (root / SOURCES / src).is_file():
-            problems.append(SourceError(f"image '{block.src}' not found; put it in sources/{src}",
-                                        path, block.alt.origin.line))
+        line = block.alt.origin.line
+        if block.src not in seen:
+            try:
+                images.read_picture(root, block.src, path, line)
+                seen[block.src] = None
+            except PipelineError as exc:
+                seen[block.src] = exc
+                problems.append(exc)
+            continue
+        found = seen[block.src]
+        if found is not None and found.path != f"{SOURCES}/{block.src}":  # not inside the picture: at this figure too
+            problems.append(type(found)(found.message, path, line))
     return problems
 
 
