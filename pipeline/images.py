@@ -87,6 +87,7 @@ ATTRIBUTES = PROPERTIES | frozenset("""
     pointsAtY pointsAtZ limitingConeAngle style role aria-label aria-hidden aria-labelledby
     aria-describedby focusable
 """.split()) | {f"{{{XML_NS}}}space", f"{{{XML_NS}}}lang"}
+_ALLOWED_TAGS = frozenset(f"{{{SVG_NS}}}{name}" for name in ELEMENTS)
 _HREFS = (f"{{{XLINK_NS}}}href", "href")
 _DATA = re.compile(r"data-[a-z0-9_.-]+")  # inert: no script in the picture reads them (Illustrator writes data-name)
 _FRAGMENT = re.compile(r"#[A-Za-z_][A-Za-z0-9_.:-]*")
@@ -149,48 +150,100 @@ def picture_problem(src: str) -> str | None:
 
 
 def read_picture(root: Path, src: str, path: str, line: int | None) -> bytes:
-    """The bytes of the picture ``src`` (``images/x.svg``) that ``path:line`` shows, checked.
+    """The bytes of the picture ``src`` (``images/x.svg``) that ``path:line`` shows, checked."""
+    with Pictures(root) as pictures:
+        return pictures.read(src, path, line)
 
-    Every refusal names the figure's line, except a problem inside an SVG, which names the
-    picture's own (``sources/images/x.svg:3``).
+
+class Pictures:
+    """Reads and checks the pictures below ``root/sources``, keeping the folders it opened for
+    the next picture (a thousand figures: a thousand opens fewer of each folder).
+
+    Every folder and the file are opened with ``O_NOFOLLOW``, each relative to the one above:
+    no symbolic link anywhere on the way, even one swapped in while we look (comparing real
+    paths instead would leave a moment between the look and the read). Every refusal names the
+    figure's ``path:line``, except a problem inside an SVG, which names the picture's own
+    (``sources/images/x.svg:3``).
     """
-    problem = picture_problem(src)
-    if problem:
-        raise PictureError(f"image '{src}' {problem}", path, line)
-    data = _read_inside(root / "sources", PurePosixPath(src).parts, src, path, line)
-    check_picture(src, data, path, line)
-    return data
 
+    def __init__(self, root: Path):
+        self.root = root
+        self._folders: dict[tuple[str, ...], int] = {}  # folders below sources/ (() is sources/) -> open fd
+        self._found: dict[str, PictureError | None] = {}  # src -> what ``problems`` found
 
-def _read_inside(folder: Path, parts: tuple[str, ...], src: str, path: str, line: int | None) -> bytes:
-    """Open each folder below ``folder`` and then the file without following a symbolic link,
-    each relative to the one above: no link anywhere, even one swapped in while we look."""
-    fds: list[int] = []
-    try:
-        fds.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY))
-        for part in parts[:-1]:
-            fds.append(os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fds[-1]))
-        # O_NONBLOCK: a FIFO must not hold the build; it is refused below as not a regular file.
-        fds.append(os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fds[-1]))
-        info = os.fstat(fds[-1])
-        if not stat.S_ISREG(info.st_mode):
-            raise PictureError(f"image '{src}' is not a regular file; put the picture itself in sources/{src}",
-                               path, line)
-        if info.st_size > MAX_BYTES:
-            raise PictureError(f"image '{src}' is {info.st_size / 2**20:.1f} MB; a picture may be at most "
-                               f"{MAX_BYTES // 2**20} MB: make it smaller", path, line)
-        with os.fdopen(fds.pop(), "rb") as file:
-            return file.read(MAX_BYTES + 1)  # a file grown since fstat is refused by its size
-    except FileNotFoundError:
-        raise PictureError(f"image '{src}' not found; put it in sources/{src}", path, line) from None
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-            raise PictureError(f"image '{src}' is or lies in a symbolic link; only files inside sources/images/ "
-                               "are published: copy the picture there instead of linking it", path, line) from None
-        raise PictureError(f"image '{src}' cannot be read: {exc.strerror}", path, line) from None
-    finally:
-        for fd in fds:
+    def __enter__(self) -> Pictures:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for fd in self._folders.values():
             os.close(fd)
+        self._folders.clear()
+
+    def read(self, src: str, path: str, line: int | None) -> bytes:
+        """The whole picture, checked: what publish copies."""
+        data = self._read(src, path, line, MAX_BYTES + 1)  # a file grown since fstat is refused by its size
+        check_picture(src, data, path, line)
+        return data
+
+    def problems(self, src: str, path: str, line: int | None) -> list[SourceError]:
+        """What ``read`` would refuse, reading of a PNG, JPEG, GIF or WebP only its first bytes.
+
+        A picture is looked at once: shown again, a problem with it is reported at this figure
+        too, but one inside it (at the picture's own line) only once.
+        """
+        if src not in self._found:
+            try:
+                kind = SUFFIXES.get(PurePosixPath(src).suffix)
+                check_picture(src, self._read(src, path, line, MAX_BYTES + 1 if kind == "SVG" else 256), path, line)
+                self._found[src] = None
+            except PictureError as exc:
+                self._found[src] = exc
+                return [exc]
+            return []
+        found = self._found[src]
+        if found is None or found.path == f"sources/{src}":
+            return []
+        return [PictureError(found.message, path, line)]
+
+    def _read(self, src: str, path: str, line: int | None, size: int) -> bytes:
+        problem = picture_problem(src)
+        if problem:
+            raise PictureError(f"image '{src}' {problem}", path, line)
+        parts = PurePosixPath(src).parts
+        fd = None
+        try:
+            # O_NONBLOCK: a FIFO must not hold the build; it is refused below as not a regular file.
+            fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=self._folder(parts[:-1]))
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise PictureError(f"image '{src}' is not a regular file; put the picture itself in sources/{src}",
+                                   path, line)
+            if info.st_size > MAX_BYTES:
+                raise PictureError(f"image '{src}' is {info.st_size / 2**20:.1f} MB; a picture may be at most "
+                                   f"{MAX_BYTES // 2**20} MB: make it smaller", path, line)
+            with os.fdopen(fd, "rb") as file:
+                fd = None
+                return file.read(size)
+        except FileNotFoundError:
+            raise PictureError(f"image '{src}' not found; put it in sources/{src}", path, line) from None
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
+                raise PictureError(f"image '{src}' is or lies in a symbolic link; only files inside sources/images/ "
+                                   "are published: copy the picture there instead of linking it", path, line) from None
+            raise PictureError(f"image '{src}' cannot be read: {exc.strerror}", path, line) from None
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def _folder(self, parts: tuple[str, ...]) -> int:
+        """The open folder ``sources/<parts>``, each step opened without following a link."""
+        if parts not in self._folders:
+            if parts:
+                fd = os.open(parts[-1], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=self._folder(parts[:-1]))
+            else:
+                fd = os.open(self.root / "sources", os.O_RDONLY | os.O_DIRECTORY)
+            self._folders[parts] = fd
+        return self._folders[parts]
 
 
 _CHECKED: set[bytes] = set()  # digests of SVGs found clean in this process: publish reads each one twice
@@ -321,24 +374,24 @@ def _refusals(root: etree._Element) -> Iterator[_Refusal]:
     for sibling in (*reversed(list(root.itersiblings(preceding=True))), *root.itersiblings()):
         if not isinstance(sibling, etree._Comment):
             yield _Refusal(sibling, None, "a processing instruction (a style sheet) is not drawing")
-    stack = [root]
-    while stack:
-        node = stack.pop()
+    skipped: set[etree._Element] = set()  # refused elements and their insides
+    for node in root.iter():  # document order: a parent comes before its children
+        if node.getparent() in skipped:
+            skipped.add(node)
+            continue
         reason = _node_problem(node)
         if reason:
+            skipped.add(node)
             yield _Refusal(node, None, reason)
             continue
-        if isinstance(node, etree._Comment):
-            continue
-        for name, value in node.attrib.items():
+        for name, value in node.items():
             reason = _attribute_problem(name, value)
             if reason:
                 yield _Refusal(node, name, reason)
-        stack.extend(reversed(list(node)))
 
 
 def _node_problem(node: etree._Element) -> str | None:
-    if isinstance(node, etree._Comment):
+    if node.tag in _ALLOWED_TAGS or isinstance(node, etree._Comment):
         return None
     if isinstance(node, etree._ProcessingInstruction):
         return "a processing instruction (a style sheet) is not drawing"
@@ -355,6 +408,8 @@ def _node_problem(node: etree._Element) -> str | None:
 
 
 def _attribute_problem(name: str, value: str) -> str | None:
+    if name in ATTRIBUTES:  # most of them: none is an event handler, an href or data-
+        return _style_problem(value) if name == "style" else _value_problem(value)
     if name in _HREFS:
         return None if _FRAGMENT.fullmatch(value.strip()) else "it points outside the picture (only '#id' is allowed)"
     local = name.rpartition("}")[2]
@@ -362,11 +417,7 @@ def _attribute_problem(name: str, value: str) -> str | None:
         return "an event handler runs script"
     if _DATA.fullmatch(name):
         return None
-    if name not in ATTRIBUTES:
-        return "it is not a drawing attribute"
-    if name == "style":
-        return _style_problem(value)
-    return _value_problem(value)
+    return "it is not a drawing attribute"
 
 
 def _style_problem(style: str) -> str | None:
@@ -387,6 +438,8 @@ def _style_problem(style: str) -> str | None:
 def _value_problem(value: str) -> str | None:
     """Refuse what a CSS value could load or hide: a url() that is not url(#id), any function not
     known to be harmless, and escapes (``u\\72l(`` is a url too)."""
+    if "(" not in value and "\\" not in value:  # numbers, colours, path data: nearly every value
+        return None
     if "\\" in value:
         return "an escape in a value is not allowed"
     rest = _LOCAL_URL.sub(" ", value)

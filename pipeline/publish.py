@@ -689,4 +689,5 @@ def _images(root: Path, articles: tuple[Article, ...]) -> dict[str, bytes]:
     file was swapped (for a link, say) since the sources were read.
     """
     figures = {b.src: (a.origin.path, b.alt.origin.line) for a in articles for b in a.blocks if isinstance(b, Figure)}
-    return {src: images.read_picture(root, src, *figures[src]) for src in sorted(figures)}
+    with images.Pictures(root) as pictures:
+        return {src: pictures.read(src, *figures[src]) for src in sorted(figures)}

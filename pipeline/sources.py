@@ -85,15 +85,15 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
     fresh = iter(map_forked(read, len(missing)))
     problems: list[PipelineError] = []
     found: list[tuple[Article, str, str]] = []
-    pictures: dict[str, PipelineError | None] = {}
-    for key, hit in zip(keys, known):
-        result = hit if hit is not None else next(fresh)
-        if isinstance(result, tuple):
-            article, mark = result
-            problems.extend(_missing_images(article.origin.path, article.blocks, root, pictures))
-            found.append((article, mark, key))
-        else:
-            problems.extend(result)
+    with images.Pictures(root) as pictures:
+        for key, hit in zip(keys, known):
+            result = hit if hit is not None else next(fresh)
+            if isinstance(result, tuple):
+                article, mark = result
+                problems.extend(_missing_images(article.origin.path, article.blocks, root, pictures))
+                found.append((article, mark, key))
+            else:
+                problems.extend(result)
     articles = tuple(a for a, _, _ in found)
     problems.extend(_duplicates(sorted((*articles, *others), key=lambda a: a.origin.path), config))
     raise_all(problems)
@@ -357,29 +357,16 @@ def _slugs(check: _Checker, config: SiteConfig, article_id: str | None) -> dict[
     return slugs
 
 
-def _missing_images(path: str, blocks, root: Path, seen: dict[str, PipelineError | None] | None = None) -> list[PipelineError]:
-    """Every figure's picture read and checked as publish will copy it (see ``images``).
-
-    ``seen`` keeps what was found per picture in one reading of the sources: a picture that
-    several articles show is read once, and a problem inside it is reported once.
-    """
-    seen = {} if seen is None else seen
+def _missing_images(path: str, blocks, root: Path, pictures: images.Pictures | None = None) -> list[PipelineError]:
+    """What publish would refuse of the figures' pictures (see ``images``); ``pictures`` reads
+    all the articles' of one reading of the sources, each picture once."""
+    if pictures is None:
+        with images.Pictures(root) as pictures:
+            return _missing_images(path, blocks, root, pictures)
     problems: list[PipelineError] = []
     for block in blocks:
-        if not isinstance(block, Figure):
-            continue
-        line = block.alt.origin.line
-        if block.src not in seen:
-            try:
-                images.read_picture(root, block.src, path, line)
-                seen[block.src] = None
-            except PipelineError as exc:
-                seen[block.src] = exc
-                problems.append(exc)
-            continue
-        found = seen[block.src]
-        if found is not None and found.path != f"{SOURCES}/{block.src}":  # not inside the picture: at this figure too
-            problems.append(type(found)(found.message, path, line))
+        if isinstance(block, Figure):
+            problems += pictures.problems(block.src, path, block.alt.origin.line)
     return problems
 
 
