@@ -97,7 +97,9 @@ _FUNCTIONS = frozenset("rgb rgba hsl hsla matrix translate translatex translatey
 _CALL = re.compile(r"([A-Za-z_-][A-Za-z0-9_-]*)?\s*\(")
 _LOCAL_URL = re.compile(r"url\(\s*(['\"]?)#[A-Za-z_][A-Za-z0-9_.:-]*\1\s*\)", re.IGNORECASE)
 _PLAIN_DOCTYPE = re.compile(rb"<!DOCTYPE\s[^\[<>]*>")  # one with no internal subset: no entities
-_WEB_PAGE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL)
+# A comment cannot span another's end: "<!--.*?-->" repeated backtracks through every grouping.
+_WEB_PAGE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<!--(?:[^-]|-(?!->))*-->\s*)*<(?:!doctype\s+html|html)[\s>]",
+                       re.IGNORECASE)
 _DECLARATION = re.compile(r"\s*([A-Za-z-]+)\s*:(.*)", re.DOTALL)
 _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
 _WHY = {  # why an element is not allowed, for the editor
@@ -334,7 +336,7 @@ def _parse(data: bytes) -> etree._Element:
     """The SVG's root element: UTF-8 XML without a DOCTYPE, its root ``svg`` in SVG's namespace."""
     if len(data) > MAX_BYTES:
         raise SvgRefused(f"the picture is larger than {MAX_BYTES // 2**20} MB; make it smaller", 1)
-    if _WEB_PAGE.match(data):
+    if _WEB_PAGE.match(data[:4096]):
         raise SvgRefused("not an SVG picture: it is a web page (HTML); a page may not be published as a picture", 1)
     # A DOCTYPE is refused before parsing: its entities could expand ("billion laughs").
     declaration = re.search(rb"<!(DOCTYPE|ENTITY)", data)
