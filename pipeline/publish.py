@@ -685,8 +685,8 @@ def _digest(*parts: object) -> str:
 def _images(root: Path, articles: tuple[Article, ...]) -> dict[str, bytes]:
     """The figures the articles show, copied from ``sources/`` to the same path below ``output/``.
 
-    Read through ``images.read_picture`` again: what is copied is what was checked, even if the
-    file was swapped (for a link, say) since the sources were read.
+    Read again through ``images.Pictures``: what is copied is what was checked, even if a file
+    was swapped (for a link, say) since the sources were read.
     """
     figures = {b.src: (a.origin.path, b.alt.origin.line) for a in articles for b in a.blocks if isinstance(b, Figure)}
     with images.Pictures(root) as pictures:

@@ -358,8 +358,8 @@ def _slugs(check: _Checker, config: SiteConfig, article_id: str | None) -> dict[
 
 
 def _missing_images(path: str, blocks, root: Path, pictures: images.Pictures | None = None) -> list[PipelineError]:
-    """What publish would refuse of the figures' pictures (see ``images``); ``pictures`` reads
-    all the articles' of one reading of the sources, each picture once."""
+    """What publish would refuse of the figures' pictures (see ``images``). ``pictures``, shared
+    by all the articles of one reading of the sources, looks at each picture once."""
     if pictures is None:
         with images.Pictures(root) as pictures:
             return _missing_images(path, blocks, root, pictures)
