@@ -21,9 +21,9 @@ from pipeline.errors import PipelineError
 from pipeline.fetch import Limits
 from pipeline.images import PictureError, SvgRefused, check_svg, sanitize_svg
 from pipeline.ingest import IngestError, ingest
-from pipeline.publish import _images, publish
+from pipeline.publish import _images
 from pipeline.sources import read_sources
-from tests.helpers import BUILD_TIME, DATA, run_cli, tree
+from tests.helpers import DATA, run_cli, tree
 
 PICTURES = DATA / "images"
 FAST = Limits(connect_timeout=2, read_timeout=2, retries=0, backoff=0)
