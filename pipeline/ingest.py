@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import catalogs
+from pipeline import images as pictures
 from pipeline.cleantext import CONTROL
 from pipeline.config import SiteConfig, load_config
 from pipeline.errors import PipelineError
@@ -124,13 +125,34 @@ def _pictures(page: ImportedPage, article_id: str, limits: Limits, notes: list[s
                                   "a remote page may not read files here", address)
             if block.src:
                 data, suffix = fetch_image(block.src, limits)  # the reader resolved it against the page
-                images[name + suffix] = data
+                images[name + suffix] = _checked_picture(name + suffix, data, block.src, notes)
                 block = replace(block, src=name + suffix)
             else:
                 block = replace(block, src=name + ".jpg")
                 notes.append(f"add the picture sources/{name}.jpg ({block.alt.value[:50]}): the export has none")
         blocks.append(block)
     return tuple(blocks), images
+
+
+def _checked_picture(src: str, data: bytes, address: str, notes: list[str]) -> bytes:
+    """A fetched picture as it may be stored: bytes of the format its type promised; an SVG with
+    what a picture may not carry removed, and noted for the editor. Refused otherwise."""
+    kind = pictures.SUFFIXES[src[src.rindex("."):]]
+    problem = pictures.format_problem(kind, data)
+    if problem:
+        raise IngestError(f"the picture {problem}; nothing was imported",
+                          address)
+    if kind == "SVG":
+        try:
+            data, removed = pictures.sanitize_svg(data)
+            pictures.check_svg(data, address)  # what is stored must pass what publish will check
+        except (pictures.SvgRefused, PipelineError) as exc:
+            reason = exc.reason if isinstance(exc, pictures.SvgRefused) else exc.message
+            raise IngestError(f"the picture cannot be published: {reason}; nothing was imported", address) from None
+        if removed:
+            shown = "; ".join(removed[:5]) + (f"; and {len(removed) - 5} more" if len(removed) > 5 else "")
+            notes.append(f"removed from sources/{src} what a picture may not carry: {shown}")
+    return data
 
 
 def _article(page: ImportedPage, blocks: tuple, article_id: str, lang: str, title: str | None,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-from pipeline import buildcache, catalogs, snapshot, versions
+from pipeline import buildcache, catalogs, images, snapshot, versions
 from pipeline.feedformats import EntryTexts, entry_texts, feed_files
 from pipeline.feeds import FeedEntry, build_feeds
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
@@ -720,6 +720,11 @@ def _digest(*parts: object) -> str:
 
 
 def _images(root: Path, articles: tuple[Article, ...]) -> dict[str, bytes]:
-    """The figures the articles show, copied from ``sources/`` to the same path below ``output/``."""
-    sources = {b.src for a in articles for b in a.blocks if isinstance(b, Figure)}
-    return {src: (root / SOURCES / src).read_bytes() for src in sorted(sources)}
+    """The figures the articles show, copied from ``sources/`` to the same path below ``output/``.
+
+    Read again through ``images.Pictures``: what is copied is what was checked, even if a file
+    was swapped (for a link, say) since the sources were read.
+    """
+    figures = {b.src: (a.origin.path, b.alt.origin.line) for a in articles for b in a.blocks if isinstance(b, Figure)}
+    with images.Pictures(root) as pictures:
+        return {src: pictures.read(src, *figures[src]) for src in sorted(figures)}

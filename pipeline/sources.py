@@ -10,10 +10,11 @@ import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 
+from pipeline import images
 from pipeline.articlejson import fingerprint
 from pipeline.body import normalize, parse_body
 from pipeline.cleantext import check_control
@@ -84,14 +85,15 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
     fresh = iter(map_forked(read, len(missing)))
     problems: list[PipelineError] = []
     found: list[tuple[Article, str, str]] = []
-    for key, hit in zip(keys, known):
-        result = hit if hit is not None else next(fresh)
-        if isinstance(result, tuple):
-            article, mark = result
-            problems.extend(_missing_images(article.origin.path, article.blocks, root))
-            found.append((article, mark, key))
-        else:
-            problems.extend(result)
+    with images.Pictures(root) as pictures:
+        for key, hit in zip(keys, known):
+            result = hit if hit is not None else next(fresh)
+            if isinstance(result, tuple):
+                article, mark = result
+                problems.extend(_missing_images(article.origin.path, article.blocks, root, pictures))
+                found.append((article, mark, key))
+            else:
+                problems.extend(result)
     articles = tuple(a for a, _, _ in found)
     problems.extend(_duplicates(sorted((*articles, *others), key=lambda a: a.origin.path), config))
     raise_all(problems)
@@ -355,18 +357,16 @@ def _slugs(check: _Checker, config: SiteConfig, article_id: str | None) -> dict[
     return slugs
 
 
-def _missing_images(path: str, blocks, root: Path) -> list[PipelineError]:
+def _missing_images(path: str, blocks, root: Path, pictures: images.Pictures | None = None) -> list[PipelineError]:
+    """What publish would refuse of the figures' pictures (see ``images``). ``pictures``, shared
+    by all the articles of one reading of the sources, looks at each picture once."""
+    if pictures is None:
+        with images.Pictures(root) as pictures:
+            return _missing_images(path, blocks, root, pictures)
     problems: list[PipelineError] = []
     for block in blocks:
-        if not isinstance(block, Figure):
-            continue
-        src = PurePosixPath(block.src)
-        if src.is_absolute() or ".." in src.parts or ":" in block.src or src.parts[0] != "images":
-            problems.append(SourceError(f"image '{block.src}' must be a file in sources/images/, "
-                                        "written images/file.svg", path, block.alt.origin.line))
-        elif not (root / SOURCES / src).is_file():
-            problems.append(SourceError(f"image '{block.src}' not found; put it in sources/{src}",
-                                        path, block.alt.origin.line))
+        if isinstance(block, Figure):
+            problems += pictures.problems(block.src, path, block.alt.origin.line)
     return problems
 
 
