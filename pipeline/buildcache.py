@@ -165,7 +165,8 @@ def _files(folder: str, prefix: str = "", seen: frozenset[tuple[int, int]] = fro
     such as the catalog folder of a new language.
 
     Symbolic links are followed, as the readers follow them: a source that is a link to a file
-    elsewhere is looked at through it, so an edit there is a change (``stat`` follows it too).
+    elsewhere is looked at through it, so an edit there is a change (``stat`` follows it too),
+    and so is a link made or pointed elsewhere (some readers refuse links: pictures).
     A folder that links back to one it is in is not entered again."""
     found: dict[str, os.DirEntry | None] = {}
     try:
@@ -178,6 +179,8 @@ def _files(folder: str, prefix: str = "", seen: frozenset[tuple[int, int]] = fro
         if entry.name.startswith(".") or entry.name == "__pycache__":
             continue
         try:
+            if entry.is_symlink():  # where it points is an input too: a link made or moved is a change
+                found[f"{prefix}{entry.name} -> {os.readlink(entry.path)}"] = None
             if entry.is_dir():
                 target = entry.stat()
                 found[prefix + entry.name] = None

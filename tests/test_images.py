@@ -26,7 +26,7 @@ from pipeline.sources import read_sources
 from tests.helpers import DATA, run_cli, tree
 
 PICTURES = DATA / "images"
-FAST = Limits(connect_timeout=2, read_timeout=2, retries=0, backoff=0)
+FAST = Limits(connect_timeout=2, read_timeout=2, retries=0, backoff=0, allow_hosts=("127.0.0.1",))
 HOSTILE = ["onload.svg", "script.svg", "xhtml-script.svg", "foreign.svg", "animate.svg", "external.svg",
            "style-url.svg", "stylesheet.svg"]
 
