@@ -214,8 +214,12 @@ def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[s
     path = root / CACHE
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: no half-written record left behind
+        tmp.unlink(missing_ok=True)
+        raise
     return value
 
 

@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
+from pipeline.errors import Fault
 from pipeline.gcpause import collector_paused
 
 R = TypeVar("R")
@@ -42,7 +43,12 @@ def at_worker_end(hook: Callable[[], None]) -> None:
 
 
 class WorkerError(Exception):
-    """A worker died without sending its results (killed, or out of memory)."""
+    """A worker could not send its results: it died, or its exception does not pickle (a bug)."""
+
+
+class WorkerDied(Fault, WorkerError):
+    """A worker died without sending its results (killed, or out of memory): the machine's
+    doing, not the input's, told in one line."""
 
 
 class _Pickled(bytes):
@@ -126,6 +132,10 @@ def _start(fn: Callable[[int], R], share: range, number: int, selector: selector
     else:  # the worker: compute, send, and end without running the parent's cleanup
         code = 0
         _IN_WORKER.append(True)
+        # Ctrl-C reaches the whole process group: the parent stops the workers and tells of it,
+        # whereas a worker raising it would pass for one that died. SIGTERM ends a worker at once.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
             os.close(read_end)
             try:
@@ -153,6 +163,14 @@ def _failure(exc: Exception) -> bytes:
         return pickle.dumps(("error", WorkerError("".join(traceback.format_exception(exc)))))
 
 
+def _death(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 0:
+        return f"exit code {code}"
+    name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+    return f"killed by {name}: out of memory, or stopped from outside"
+
+
 def _read(fd: int, selector: selectors.BaseSelector, running: dict[int, tuple[int, int, bytearray]],
           results: list[list]) -> int | None:
     """Read what a worker sent; at its end, its results. Returns the share number when it ended."""
@@ -166,7 +184,7 @@ def _read(fd: int, selector: selectors.BaseSelector, running: dict[int, tuple[in
     del running[fd]
     _, status = os.waitpid(pid, 0)
     if not received:
-        raise WorkerError(f"a worker ended without its results (exit code {os.waitstatus_to_exitcode(status)})")
+        raise WorkerDied(f"a worker process ended without its results ({_death(status)})")
     with collector_paused():
         kind, value = pickle.loads(received)
         if kind == "ok":
