@@ -76,12 +76,12 @@ def _stopped(what: str, root: Path, before: int, code: int) -> int:
     return code
 
 
-def _described(exc: OSError, root: Path) -> str:
+def _described(exc: OSError, root: Path, remedy: bool = True) -> str:
     name = errno.errorcode.get(exc.errno or 0, "")
     reason = f"{exc.strerror} ({name})" if name and exc.strerror else (exc.strerror or str(exc))
-    remedy = _REMEDIES.get(exc.errno or 0)
+    fix = _REMEDIES.get(exc.errno or 0) if remedy else None
     where = f"{_shown(exc.filename, root)}: " if exc.filename else ""
-    return f"{where}{reason}" + (f"; {remedy}" if remedy else "")
+    return f"{where}{reason}" + (f"; {fix}" if fix else "")
 
 
 def _changed_since(before: int, root: Path) -> str:
@@ -190,7 +190,7 @@ def _publish(args: argparse.Namespace) -> int:
                      inputs=inputs, keep=args.keep)
     _print_lines(*report_lines(report))
     if report.unrecorded:
-        print(f"warning: published; but could not record what this publish did ({_described(report.unrecorded, args.root)}); "
+        print(f"warning: published; but could not record what this publish did ({_described(report.unrecorded, args.root, remedy=False)}); "
               "the next publish reads everything again", file=sys.stderr)
     print(f"Finished in {time.perf_counter() - started:.1f} s.")
     return 0

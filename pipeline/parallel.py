@@ -55,6 +55,7 @@ class _Pickled(bytes):
     """A result a worker sends as it was pickled already; ``map_forked`` returns it unpickled."""
 
 
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
 _IN_WORKER: list[bool] = []  # not empty in a forked worker
 
 
@@ -126,9 +127,20 @@ def _start(fn: Callable[[int], R], share: range, number: int, selector: selector
            running: dict[int, tuple[int, int, bytearray]]) -> None:
     read_end, write_end = os.pipe()
     gc.freeze()  # the worker's collector leaves alone what it inherits, so it faults in fewer of the parent's pages
-    pid = os.fork()
+    # Ctrl-C or SIGTERM waits out the fork: raised in an at-fork hook, Python would print and drop it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
     if pid != 0:
         gc.unfreeze()  # the parent's own collector keeps them, as old records
+        os.close(write_end)
+        running[read_end] = (number, pid, bytearray())
+        selector.register(read_end, selectors.EVENT_READ)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # known to ``map_forked`` now, which stops it on any error
+        return
     else:  # the worker: compute, send, and end without running the parent's cleanup
         code = 0
         _IN_WORKER.append(True)
@@ -136,6 +148,7 @@ def _start(fn: Callable[[int], R], share: range, number: int, selector: selector
         # whereas a worker raising it would pass for one that died. SIGTERM ends a worker at once.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
             os.close(read_end)
             try:
@@ -151,9 +164,6 @@ def _start(fn: Callable[[int], R], share: range, number: int, selector: selector
             code = 1
         finally:
             os._exit(code)
-    os.close(write_end)
-    running[read_end] = (number, pid, bytearray())
-    selector.register(read_end, selectors.EVENT_READ)
 
 
 def _failure(exc: Exception) -> bytes:
