@@ -323,5 +323,8 @@ def _serve(args: argparse.Namespace) -> int:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
         print(f"Serving output/ on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
-        server.serve_forever()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:  # how a preview is meant to end: no fault
+            print("Stopped.")
     return 0
