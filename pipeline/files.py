@@ -63,6 +63,11 @@ def _naming(exc: OSError, path: Path | str) -> OSError:
     return OSError(exc.errno, exc.strerror, str(path))
 
 
+def _raise_naming(function: object, path: str, info: tuple) -> None:
+    """For ``shutil.rmtree``: raise its error with the whole path, not the name in its folder."""
+    raise _naming(info[1], path) from None
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write unless the file already holds exactly ``data``; True when it wrote."""
     try:
@@ -99,7 +104,11 @@ class StagedTree:
         if reuse and _marks(mirror, folder):
             mirror.unlink()  # changed from here on: a run killed now leaves no mirror behind
         else:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            if os.path.islink(self.staging):
+                os.unlink(self.staging)
+            elif os.path.lexists(self.staging):
+                # Not ignoring errors: a folder left half-cleared had each file linked over itself.
+                shutil.rmtree(self.staging, onerror=_raise_naming)
             if folder.is_dir():
                 _link_tree(folder, self.staging)
         self.staging.mkdir(parents=True, exist_ok=True)
@@ -242,8 +251,10 @@ def _link_tree(source: Path, target: Path) -> None:
         for name in sorted(names):
             try:
                 os.link(os.path.join(folder, name), os.path.join(copy, name))
-            except OSError:
-                shutil.copy2(os.path.join(folder, name), os.path.join(copy, name))
+            except OSError as exc:
+                if exc.errno == errno.EEXIST:
+                    raise
+                shutil.copy2(os.path.join(folder, name), os.path.join(copy, name))  # no hard links here
 
 
 def _swap(staging: Path, folder: Path) -> None:
@@ -256,7 +267,11 @@ def _swap(staging: Path, folder: Path) -> None:
     old = folder.with_name(f".{folder.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     os.rename(folder, old)
-    os.rename(staging, folder)
+    try:
+        os.rename(staging, folder)
+    except BaseException:
+        os.rename(old, folder)  # the old tree back where it was
+        raise
     os.rename(old, staging)
 
 

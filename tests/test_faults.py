@@ -310,3 +310,22 @@ def test_a_signal_stops_a_publish_with_one_line_and_cleans_up(changed_site, sent
     assert line.startswith(f"error: {said}; "), line
     assert line.endswith("nothing was changed") or "changed before it stopped" in line, line
     _assert_left_clean(site, seen, old, new, line)
+
+
+@needs_mounts
+def test_a_staging_folder_that_cannot_be_cleared_is_one_line_and_the_next_publish_works(changed_site, tmp_path):
+    site, old, new = changed_site
+    work = tmp_path / "stuck"
+    work.mkdir()
+    stuck = site / ".output.staging/en"  # the copy's staging folder is not its mirror: it is made afresh
+    _run_twice(site, work, f"mount --bind {stuck} {stuck} && mount -o remount,bind,ro {stuck}", f"umount {stuck}",
+               str(site))
+    code, err = _outcome(work, 1)
+    line = _one_line(err)
+    assert code == 1
+    assert line.startswith("error: .output.staging/en/") and "Read-only file system (EROFS)" in line, line
+    assert line.endswith("; nothing was changed"), line
+    assert tree(work / "after") == old
+    again_code, again_err = _outcome(work, 2)
+    assert again_code == 0, again_err  # not SameFileError for every publish from here on
+    assert tree(work / "again") == new
