@@ -9,6 +9,7 @@ delete: without it, the next publish is a full one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -228,8 +229,15 @@ def remember(root: Path, inputs: Inputs, written: Iterable[str], summary: list[s
     path = root / CACHE
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except BaseException as exc:  # a full disk: no half-written record left behind
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # one met in write() names no file
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     return value
 
 

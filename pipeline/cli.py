@@ -1,19 +1,44 @@
 """The command line: parse arguments, call one library function, print the outcome.
 
-Expected problems print as ``path:line: message`` lines and exit 1; nothing else is caught.
+Expected problems print as ``path:line: message`` lines and exit 1. Faults of the machine (a
+full disk, a read-only folder, a killed worker, Ctrl-C, SIGTERM) print one line: what happened and
+what the command had changed by then. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import functools
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
 
-from pipeline.errors import PipelineError
+from pipeline.errors import Fault, PipelineError
+
+# What to do about an error of the machine, by errno; the others only say what happened.
+_REMEDIES = {
+    errno.ENOSPC: "free some space and run it again",
+    errno.EDQUOT: "free some space and run it again",
+    errno.EROFS: "make it writable and run it again",
+    errno.EACCES: "check who may write there and run it again",
+    errno.EPERM: "check who may write there and run it again",
+    errno.EBUSY: "publish into a folder, not onto a mount point",
+}
+INTERRUPTED, TERMINATED = 130, 143  # the shell's codes for a command ended by SIGINT, by SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that it unwinds as for Ctrl-C: workers stopped,
+    the lock released, the staging folder left for the next run."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int:
@@ -24,15 +49,62 @@ def main(argv: list[str] | None = None, keep: list[object] | None = None) -> int
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    before = len(_changes())
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.run(args)
+    except Fault as exc:
+        return _stopped(str(exc), args.root, before, 1)
     except PipelineError as exc:
         print(str(exc), file=sys.stderr)
         count = len(getattr(exc, "problems", (exc,)))
         print(f"error: {count} problem(s); nothing was written", file=sys.stderr)
         return 1
+    except OSError as exc:  # the machine's, not a bug: a full disk, a read-only folder
+        return _stopped(_described(exc, args.root), args.root, before, 1)
     except KeyboardInterrupt:
-        return 130
+        return _stopped("interrupted (Ctrl-C)", args.root, before, INTERRUPTED)
+    except Terminated:
+        return _stopped("terminated (SIGTERM)", args.root, before, TERMINATED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(what: str, root: Path, before: int, code: int) -> int:
+    """Print the one line of a command the machine stopped: what happened, and what it had changed."""
+    print(f"error: {what}; {_changed_since(before, root)}", file=sys.stderr)
+    return code
+
+
+def _described(exc: OSError, root: Path, remedy: bool = True) -> str:
+    name = errno.errorcode.get(exc.errno or 0, "")
+    reason = f"{exc.strerror} ({name})" if name and exc.strerror else (exc.strerror or str(exc))
+    fix = _REMEDIES.get(exc.errno or 0) if remedy else None
+    where = f"{_shown(exc.filename, root)}: " if exc.filename else ""
+    return f"{where}{reason}" + (f"; {fix}" if fix else "")
+
+
+def _changed_since(before: int, root: Path) -> str:
+    made = [_shown(path, root) for path in _changes()[before:]]
+    made = [path for path in dict.fromkeys(made) if not path.startswith(".cache/")]  # caches: safe to lose
+    if not made:
+        return "nothing was changed"
+    shown = [f"{path} (the new site is live)" if path.endswith("/") else path for path in made[:5]]
+    more = f" and {len(made) - 5} more" if len(made) > 5 else ""
+    return f"changed before it stopped, each file whole: {', '.join(shown)}{more}; nothing else"
+
+
+def _changes() -> tuple[str, ...]:
+    files = sys.modules.get("pipeline.files")  # not imported yet: nothing written (the no-op path stays light)
+    return files.changes() if files is not None else ()
+
+
+def _shown(path: object, root: Path) -> str:
+    """``path`` as the user knows it: below the project folder, or as it is."""
+    text = os.fsdecode(path) if isinstance(path, (str, bytes)) else str(path)
+    trailing = "/" if text.endswith("/") else ""
+    inside = os.path.relpath(text, root)
+    return inside + trailing if not inside.startswith("..") else text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -117,6 +189,9 @@ def _publish(args: argparse.Namespace) -> int:
     report = publish(args.root, strict=args.strict, editorial=args.editorial, progress=Progress(sys.stderr),
                      inputs=inputs, keep=args.keep)
     _print_lines(*report_lines(report))
+    if report.unrecorded:
+        print(f"warning: published; but could not record what this publish did ({_described(report.unrecorded, args.root, remedy=False)}); "
+              "the next publish reads everything again", file=sys.stderr)
     print(f"Finished in {time.perf_counter() - started:.1f} s.")
     return 0
 
@@ -248,5 +323,8 @@ def _serve(args: argparse.Namespace) -> int:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler) as server:
         print(f"Serving output/ on http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
-        server.serve_forever()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:  # how a preview is meant to end: no fault
+            print("Stopped.")
     return 0

@@ -49,6 +49,11 @@ class TranslationMissing(PipelineError):
     """A page asked for a message that its language's catalog does not translate."""
 
 
+class Fault(PipelineError):
+    """The machine, not the input, stopped a command: a worker killed, a folder that cannot be
+    written. The CLI prints the message on one line with what the command had changed by then."""
+
+
 class Problems(PipelineError):
     """Every problem found in one run, reported together before anything is written."""
 

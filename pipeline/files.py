@@ -4,27 +4,68 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
 MIRROR = ".mirror"  # in the staging folder: it holds the live tree's files, as hard links
+# What this process changed in the project, in order: files replaced whole and folders swapped in
+# (ending in "/"). A command stopped half-way (a full disk, a signal) says exactly this.
+_CHANGED: list[str] = []
+
+
+def changes() -> tuple[str, ...]:
+    """The files this process replaced, and the folders it swapped in (ending in "/"), in order."""
+    return tuple(_CHANGED)
+
+
+def refuse_unwritable(*folders: Path) -> None:
+    """Raise the error a write would meet, for the first of ``folders`` that exists and cannot be
+    written or swapped, before anything is written. ``os.access`` sees a read-only mount even for
+    root, who may write whatever the permission bits say; a mount point cannot be renamed."""
+    for folder in folders:
+        if not folder.exists():
+            continue
+        if not os.access(folder, os.W_OK):
+            code = errno.EROFS if os.statvfs(folder).f_flag & os.ST_RDONLY else errno.EACCES
+            raise OSError(code, os.strerror(code), str(folder))
+        if folder.name == "output" and os.path.ismount(folder):
+            raise OSError(errno.EBUSY, "a mount point, which cannot be swapped for the new site", str(folder))
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder and ``os.replace`` it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
+    _CHANGED.append(str(path))
+
+
+def _naming(exc: OSError, path: Path | str) -> OSError:
+    """``exc`` naming the file it was about: a full disk met in ``write`` or ``close`` names none,
+    and the temporary file's name means nothing to the user."""
+    return OSError(exc.errno, exc.strerror, str(path))
+
+
+def _raise_naming(function: object, path: str, info: tuple) -> None:
+    """For ``shutil.rmtree``: raise its error with the whole path, not the name in its folder."""
+    raise _naming(info[1], path) from None
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -63,7 +104,11 @@ class StagedTree:
         if reuse and _marks(mirror, folder):
             mirror.unlink()  # changed from here on: a run killed now leaves no mirror behind
         else:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            if os.path.islink(self.staging):
+                os.unlink(self.staging)
+            elif os.path.lexists(self.staging):
+                # Not ignoring errors: a folder left half-cleared had each file linked over itself.
+                shutil.rmtree(self.staging, onerror=_raise_naming)
             if folder.is_dir():
                 _link_tree(folder, self.staging)
         self.staging.mkdir(parents=True, exist_ok=True)
@@ -105,10 +150,17 @@ class StagedTree:
             if rel_folder != "." and not kept_below and not os.listdir(current):
                 os.rmdir(current)
         if self.folder.is_dir() and not self.written and not removed:
-            _mark(self.staging, self.folder)  # the same files as the live tree
+            with contextlib.suppress(OSError):  # unmarked, the next build links the tree afresh
+                _mark(self.staging, self.folder)  # the same files as the live tree
             return 0, 0
         existed = self.folder.is_dir()
-        _swap(self.staging, self.folder)
+        # A signal waits until the swap is noted: a run stopped now says truly whether it went live.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, signal.SIGTERM))
+        try:
+            _swap(self.staging, self.folder)
+            _CHANGED.append(f"{self.folder}/")
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
             if existed:
                 _mirror(self.folder, self.staging, self.changed)
@@ -181,10 +233,13 @@ def _write_staged(path: str, data: bytes) -> bool:
         os.unlink(path)
     except FileNotFoundError:
         pass
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    os.fchmod(descriptor, 0o644)  # whatever the umask: the web server reads these files
-    with open(descriptor, "wb") as file:
-        file.write(data)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.fchmod(descriptor, 0o644)  # whatever the umask: the web server reads these files
+        with open(descriptor, "wb") as file:
+            file.write(data)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     return True
 
 
@@ -196,8 +251,10 @@ def _link_tree(source: Path, target: Path) -> None:
         for name in sorted(names):
             try:
                 os.link(os.path.join(folder, name), os.path.join(copy, name))
-            except OSError:
-                shutil.copy2(os.path.join(folder, name), os.path.join(copy, name))
+            except OSError as exc:
+                if exc.errno == errno.EEXIST:
+                    raise
+                shutil.copy2(os.path.join(folder, name), os.path.join(copy, name))  # no hard links here
 
 
 def _swap(staging: Path, folder: Path) -> None:
@@ -210,7 +267,11 @@ def _swap(staging: Path, folder: Path) -> None:
     old = folder.with_name(f".{folder.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     os.rename(folder, old)
-    os.rename(staging, folder)
+    try:
+        os.rename(staging, folder)
+    except BaseException:
+        os.rename(old, folder)  # the old tree back where it was
+        raise
     os.rename(old, staging)
 
 

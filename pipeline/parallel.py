@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
+from pipeline.errors import Fault
 from pipeline.gcpause import collector_paused
 
 R = TypeVar("R")
@@ -42,13 +43,19 @@ def at_worker_end(hook: Callable[[], None]) -> None:
 
 
 class WorkerError(Exception):
-    """A worker died without sending its results (killed, or out of memory)."""
+    """A worker could not send its results: it died, or its exception does not pickle (a bug)."""
+
+
+class WorkerDied(Fault, WorkerError):
+    """A worker died without sending its results (killed, or out of memory): the machine's
+    doing, not the input's, told in one line."""
 
 
 class _Pickled(bytes):
     """A result a worker sends as it was pickled already; ``map_forked`` returns it unpickled."""
 
 
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
 _IN_WORKER: list[bool] = []  # not empty in a forked worker
 
 
@@ -120,12 +127,28 @@ def _start(fn: Callable[[int], R], share: range, number: int, selector: selector
            running: dict[int, tuple[int, int, bytearray]]) -> None:
     read_end, write_end = os.pipe()
     gc.freeze()  # the worker's collector leaves alone what it inherits, so it faults in fewer of the parent's pages
-    pid = os.fork()
+    # Ctrl-C or SIGTERM waits out the fork: raised in an at-fork hook, Python would print and drop it.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        raise
     if pid != 0:
         gc.unfreeze()  # the parent's own collector keeps them, as old records
+        os.close(write_end)
+        running[read_end] = (number, pid, bytearray())
+        selector.register(read_end, selectors.EVENT_READ)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # known to ``map_forked`` now, which stops it on any error
+        return
     else:  # the worker: compute, send, and end without running the parent's cleanup
         code = 0
         _IN_WORKER.append(True)
+        # Ctrl-C reaches the whole process group: the parent stops the workers and tells of it,
+        # whereas a worker raising it would pass for one that died. SIGTERM ends a worker at once.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         try:
             os.close(read_end)
             try:
@@ -141,9 +164,6 @@ def _start(fn: Callable[[int], R], share: range, number: int, selector: selector
             code = 1
         finally:
             os._exit(code)
-    os.close(write_end)
-    running[read_end] = (number, pid, bytearray())
-    selector.register(read_end, selectors.EVENT_READ)
 
 
 def _failure(exc: Exception) -> bytes:
@@ -151,6 +171,14 @@ def _failure(exc: Exception) -> bytes:
         return pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - an exception that does not pickle is sent as its text
         return pickle.dumps(("error", WorkerError("".join(traceback.format_exception(exc)))))
+
+
+def _death(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code >= 0:
+        return f"exit code {code}"
+    name = signal.Signals(-code).name if -code in signal.valid_signals() else f"signal {-code}"
+    return f"killed by {name}: out of memory, or stopped from outside"
 
 
 def _read(fd: int, selector: selectors.BaseSelector, running: dict[int, tuple[int, int, bytearray]],
@@ -166,7 +194,7 @@ def _read(fd: int, selector: selectors.BaseSelector, running: dict[int, tuple[in
     del running[fd]
     _, status = os.waitpid(pid, 0)
     if not received:
-        raise WorkerError(f"a worker ended without its results (exit code {os.waitstatus_to_exitcode(status)})")
+        raise WorkerDied(f"a worker process ended without its results ({_death(status)})")
     with collector_paused():
         kind, value = pickle.loads(received)
         if kind == "ok":

@@ -21,7 +21,7 @@ from pipeline.feedformats import EntryTexts, entry_texts, feed_files
 from pipeline.feeds import FeedEntry, build_feeds
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
 from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
-from pipeline.files import StagedTree, forget_mirror, write_if_changed
+from pipeline.files import StagedTree, forget_mirror, refuse_unwritable, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo, batch
 from pipeline.parallel import as_sent, map_forked
@@ -60,6 +60,7 @@ class Report:
     rebuilt: int | None = None  # articles read again when the others were taken from the last publish
     output_changed: frozenset[str] = frozenset()  # below ``output/``, the files written or removed
     changed_feeds: tuple[str, ...] = ()  # the addresses of the feeds that changed, for the WebSub hub
+    unrecorded: OSError | None = None  # why the build record could not be written after the swap, if it could not
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,11 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     has looked at them already, spares looking again. ``keep`` takes the build's records, for a
     caller that ends the process without freeing them: at 10,000 articles, freeing them one by
     one on return took half a second.
+
+    A folder that cannot be written is refused before anything is; once the new site is live, a
+    build record that cannot be written is noted in the report, not raised: the publish happened.
     """
+    refuse_unwritable(root, root / ".cache", root / OUTPUT, root / f".{OUTPUT}.staging")
     with exclusive(root, "publish"), batch():
         day = when.date().isoformat() if when else buildcache.build_day(root)
         if inputs is None or inputs.day != day:
@@ -200,10 +205,14 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
             snapshot.save(root, _snapshot(recorded, ready, chosen, written), fresh, confirmed)
 
         report, ready, chosen, _ = _build(root, when, strict, editorial, progress, inputs, save_snapshot)
-        if inputs.day != ready.when.date().isoformat():  # midnight passed between the two looks at the clock
-            inputs = buildcache.look(root, ready.when.date().isoformat())
-        buildcache.remember(root, inputs, report.files_written, *report_lines(report),
-                            output_changed=report.output_changed, record_id=recorded)
+        try:
+            if inputs.day != ready.when.date().isoformat():  # midnight passed between the two looks at the clock
+                inputs = buildcache.look(root, ready.when.date().isoformat())
+            buildcache.remember(root, inputs, report.files_written, *report_lines(report),
+                                output_changed=report.output_changed, record_id=recorded)
+        except OSError as exc:  # a full disk, after the swap: the site is live, only the shortcuts are lost
+            report = replace(report, unrecorded=exc)
+            _forget_build(root)
         if keep is not None:
             keep.append((ready, chosen))
     # The hub is told once the lock is released: a slow or broken hub never holds the next publish.
@@ -217,6 +226,16 @@ def _announced(report: Report, config: SiteConfig) -> Report:
     from pipeline import websub  # requests takes a fifth of the start-up; most sites name no hub
 
     return replace(report, findings=report.findings + tuple(websub.ping(config.websub_hub, report.changed_feeds)))
+
+
+def _forget_build(root: Path) -> None:
+    """No record of the last build at all, so that the next publish reads and builds everything:
+    the record left from the build before would pass for this one's where its files match."""
+    try:
+        buildcache.forget(root)
+    except OSError:
+        pass  # where it cannot be removed, the record names another output/ than the live one
+    snapshot.forget(root)
 
 
 def _snapshot(recorded: str, ready: Prepared, chosen: Selection, written: Collection[str]) -> snapshot.Snapshot:

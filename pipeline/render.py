@@ -97,7 +97,7 @@ def render_site(pages: Sequence[Page], config: SiteConfig, texts: Mapping[str, S
     listed, pages = pages, [p for p in pages if only is None or p.path in only]
     memo = memo or Memo(None, "pages")
     if memo.cache_folder is not None:  # compiling the templates is a fifth of a publish that renders one article
-        _environment().bytecode_cache = FileSystemBytecodeCache(str(_made(memo.cache_folder / "templates")))
+        _environment().bytecode_cache = _BytecodeCache(str(_made(memo.cache_folder / "templates")))
     words = {lang: hashlib.blake2b(pickle.dumps((sorted((text.messages or {}).items()), config))).digest()
              for lang, text in texts.items()}
 
@@ -154,6 +154,17 @@ def _identity(page: Page, keys: Mapping[str, str] | None) -> object:
     if keys is None or page.path not in keys:
         return page
     return keys[page.path], page.path, page.based_on, page.history, page.overdue
+
+
+class _BytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates kept in ``.cache/``; one that cannot be written (a full disk) is compiled
+    again next time, never a failed build."""
+
+    def dump_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def _made(folder: Path) -> Path:
