@@ -190,7 +190,7 @@ def publish(root: Path, when: dt.datetime | None = None, strict: bool = False,
     A folder that cannot be written is refused before anything is; once the new site is live, a
     build record that cannot be written is noted in the report, not raised: the publish happened.
     """
-    refuse_unwritable(root, root / ".cache", root / OUTPUT, root / f".{OUTPUT}.staging")
+    refuse_unwritable(*_written_folders(root))
     with exclusive(root, "publish"), batch():
         day = when.date().isoformat() if when else buildcache.build_day(root)
         if inputs is None or inputs.day != day:
@@ -226,6 +226,11 @@ def _announced(report: Report, config: SiteConfig) -> Report:
     from pipeline import websub  # requests takes a fifth of the start-up; most sites name no hub
 
     return replace(report, findings=report.findings + tuple(websub.ping(config.websub_hub, report.changed_feeds)))
+
+
+def _written_folders(root: Path) -> tuple[Path, ...]:
+    """The folders a build writes into or swaps: each is looked at before anything is written."""
+    return root, root / ".cache", root / OUTPUT, root / f".{OUTPUT}.staging"
 
 
 def _forget_build(root: Path) -> None:
@@ -376,6 +381,7 @@ def newsletter(root: Path, when: dt.datetime | None = None, languages: Collectio
     The ledger notes what went out, so the next issue starts where this one ended; ``since``
     makes a one-off issue from that date on and notes nothing. ``keep``: as for ``publish``.
     """
+    refuse_unwritable(*_written_folders(root))
     with exclusive(root, "newsletter"), batch():
         report, issues, config = _newsletter(root, when, languages, since, [] if keep is None else keep)
     return _announced(report, config), issues

@@ -263,8 +263,8 @@ def test_a_read_only_project_folder_is_a_message(site, published):
         pytest.skip(f"cannot mount read-only here: {probe.stderr.strip()}")
     result = in_read_only_mount(site, sys.executable, "-m", "pipeline", "--root", str(site), "publish")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[0] == (f"{LOCK}: the project folder is on a read-only file system; "
-                                             "publish from a writable copy of the project")
+    first = result.stderr.splitlines()[0]  # refused before the lock is even tried, or by the lock
+    assert "read-only file system" in first.lower() and first.endswith(("nothing was changed", "copy of the project"))
     assert tree(site) == before
 
 
@@ -282,8 +282,8 @@ def test_an_unwritable_cache_is_a_message(site, lock_exists):
     finally:
         subprocess.run(["chattr", "-i", str(target)], check=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[0] == (f"{LOCK}: permission denied; let this user read and write the "
-                                             "project's .cache folder (or remove .cache) and run again")
+    first = result.stderr.splitlines()[0]  # refused before the lock is even tried, or by the lock
+    assert "permission denied" in first.lower() and (".cache" in first)
     assert not (site / "output").exists()
 
 
