@@ -195,7 +195,7 @@ class _Stored:
     def origin(self, data: Any, where: Where) -> Origin:
         d = self.record(data, where, ("path", "line"))
         path = d["path"]
-        if path not in self.paths:
+        if not isinstance(path, str) or path not in self.paths:
             self.string(path, where + ("path",))
             if "\n" in path or "\r" in path or "\t" in path:  # it starts error lines: a break would forge more
                 self.fail(where + ("path",), "must be a file name on one line", path)
