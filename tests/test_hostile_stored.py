@@ -215,3 +215,17 @@ def test_any_value_at_any_field_gives_a_valid_record_or_one_error_line(path, val
         return
     assert isinstance(stored, PublishedTranslation) and isinstance(stored.article, Article)
     assert_safe_page(stored.article)
+
+
+def test_a_stored_translation_in_use_keeps_the_sources_topics(tiny_site):
+    """The topics are the site's structure, not the translator's: a stored copy naming a topic the
+    site does not have is shown under the source's topics (it crashed the topic pages before)."""
+    source = tiny_site / "sources/legs.md"
+    source.write_text(source.read_text().replace("Walking **30 minutes**", "Walking **40 minutes**"))  # German falls behind
+    data = changed(A + ("topics",), ["no-such-topic"])
+    data["article"]["title"]["value"] = "Gespeicherte Beine"
+    (tiny_site / STORED).write_bytes(dumped(data))
+    result = run_cli(tiny_site, "publish")
+    assert result.returncode == 0, result.stderr
+    assert "Gespeicherte Beine" in (tiny_site / "output/de/beinuebungen.html").read_text()
+    assert "Gespeicherte Beine" in (tiny_site / "output/de/topics/legs/feed.atom").read_text()
