@@ -194,7 +194,7 @@ def assert_safe_page(article: Article) -> None:
         assert set(element.attrib) <= _ATTRIBUTES, element.attrib
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.sampled_from(PATHS), value=JSON_VALUES, add=st.booleans())
 def test_any_value_at_any_field_gives_a_valid_record_or_one_error_line(path, value, add):
     """Substituted (or added beside the field, as a key of its own), any JSON value is read as a
