@@ -119,7 +119,7 @@ def test_check_refuses_a_stored_translation_with_a_wrong_field(tiny_site, capsys
 
 
 def test_the_heading_attack_is_refused_by_check_and_publish_in_the_cli(tiny_site):
-    data = dumped(changed(B + (H, "level"), "2 onmouseover=alert(1) x"))
+    data = (DATA / "stored/heading-level-attack.json").read_bytes()  # the finding's file, as a translator left it
     (tiny_site / STORED).write_bytes(data)
     line = line_with(data, '"level": "2 onmouseover')
     expected = (f"{STORED}:{line}: article.blocks[{H}].level must be 2 or 3, not '2 onmouseover=alert(1) x'{FIX}")
