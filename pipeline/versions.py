@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import NoReturn
 
 from pipeline.articlejson import fingerprint
-from pipeline.cleantext import check_value
+from pipeline.cleantext import check_value, forbidden_character
 from pipeline.errors import LedgerError, SourceError
 from pipeline.model import Article, Ledger, NewsletterRecord, TranslationRecord, Version
 
@@ -252,7 +252,7 @@ class _Fields:
             wrong = "a text in double quotes"
         if wrong:
             self.fail(table, index, f"'{key}' must be {wrong}, not {_shown(value)}", key)
-        if isinstance(value, str):
+        if isinstance(value, str) and forbidden_character(value):  # its line looked up only then
             check_value(value, self.path, self.line(table, index, key), LedgerError, f"'{key}'")
         return value
 
@@ -263,7 +263,8 @@ class _Fields:
             if not _LANGUAGE.match(lang) or not isinstance(value, str) or not value.startswith("tag:"):
                 self.fail("entry_ids", 0, f"entry id {lang} must be a tag URI in double quotes, not {_shown(value)}",
                           lang)
-            check_value(value, self.path, self.line("entry_ids", 0, lang), LedgerError, f"entry id {lang}")
+            if forbidden_character(value):
+                check_value(value, self.path, self.line("entry_ids", 0, lang), LedgerError, f"entry id {lang}")
         return tuple(sorted(data.items()))
 
 
