@@ -1,5 +1,6 @@
-"""Articles as canonical JSON: the content fingerprint, and the stored copy of a published
-translation (so the last complete translation can stay online while a translator catches up).
+"""Articles as canonical JSON: the content fingerprint, and the data of the stored copy of a published
+translation (so the last complete translation can stay online while a translator catches up); that
+copy is read back, against its schema, in ``pipeline.published``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import json
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from pipeline.model import (Article, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph, Reference,
-                            ReviewDate, Table, Text)
+from pipeline.model import Article, Figure, Heading, ListBlock, Paragraph, Table
 
 _BLOCKS = {cls.__name__: cls for cls in (Heading, Paragraph, ListBlock, Figure, Table)}
 
@@ -53,47 +53,3 @@ def fingerprint(article: Article) -> str:
                for key in ("title", "summary", "blocks", "references")}
     digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return digest.hexdigest()[:16]
-
-
-def article_from_data(data: dict[str, Any]) -> Article:
-    """The inverse of ``to_data`` for an article; raises KeyError or TypeError on bad data."""
-    return Article(
-        id=data["id"], lang=data["lang"], source_lang=data["source_lang"], slugs=dict(data["slugs"]),
-        title=_text(data["title"]), summary=_text(data["summary"]),
-        blocks=tuple(_block(b) for b in data["blocks"]),
-        references=tuple(Reference(**r) for r in data["references"]),
-        topics=tuple(data["topics"]),
-        created=dt.date.fromisoformat(data["created"]),
-        updated=dt.date.fromisoformat(data["updated"]) if data["updated"] else None,
-        next_review=ReviewDate(**data["next_review"]),
-        sample=bool(data["sample"]),
-        origin=Origin(**data["origin"]),
-    )
-
-
-def _text(data: dict[str, Any]) -> Text:
-    return Text(data["value"], Origin(**data["origin"]))
-
-
-def _block(data: dict[str, Any]):
-    kind = data["type"]
-    if kind == "Heading":
-        return Heading(data["level"], _text(data["text"]))
-    if kind == "Paragraph":
-        return Paragraph(_text(data["text"]))
-    if kind == "ListBlock":
-        return _list(data)
-    if kind == "Figure":
-        return Figure(data["src"], _text(data["alt"]), _text(data["caption"]) if data["caption"] else None)
-    if kind == "Table":
-        return Table(tuple(_cell(c) for c in data["header"]), tuple(tuple(_cell(c) for c in row) for row in data["rows"]))
-    raise TypeError(f"unknown block type {kind!r}")
-
-
-def _list(data: dict[str, Any]) -> ListBlock:
-    items = tuple(ListItem(_text(i["text"]), tuple(_list(c) for c in i["children"])) for i in data["items"])
-    return ListBlock(data["ordered"], items, data["start"])
-
-
-def _cell(data: dict[str, Any]) -> Cell:
-    return Cell(_text(data["text"]), data["align"])

@@ -731,7 +731,7 @@ def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Led
     translation = plan.find(article.id, lang)
     if translation.published is not None:
         old = translation.published
-        shown = replace(old.article, slugs=article.slugs)
+        shown = replace(old.article, slugs=article.slugs, topics=article.topics)  # the site's, not the stored copy's
         based_on = (shown.updated or shown.created) if versions.behind(ledger, old.source_version) else None
         history = tuple(v for v in ledger.versions if v.number <= old.source_version)
         return (Page(shown, path, based_on=based_on, history=history), ledger,

@@ -10,7 +10,7 @@ import lxml.html
 
 from pipeline.imported import BOILERPLATE, ImportedPage, find_dates, is_boilerplate, is_date_line
 from pipeline.model import Block, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph, Table, Text
-from pipeline.writer import escape_inline, escape_line_start, escape_text
+from pipeline.writer import escape_inline, escape_line_start, escape_text, link
 
 # No network, no processing instructions or comments; HTML has no external entities to expand.
 _PARSER = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, huge_tree=False)
@@ -20,6 +20,7 @@ _FURNITURE_CLASSES = re.compile(r"\b(nav|menu|breadcrumb|cookie|consent|feedback
                                 r"sidebar|banner|comment|related|print)\w*", re.IGNORECASE)
 _REFERENCE_HEADINGS = re.compile(r"^(sources|references|literature|bibliography|quellen|literatur\w*)$", re.IGNORECASE)
 _ALIGN = {"left": "left", "center": "center", "right": "right"}
+_BROWSER_DROPS = re.compile(r"[\t\n\r]")  # what a browser removes from an address before following it
 
 
 def read_html(text: str, address: str, markers: tuple[str, ...] = BOILERPLATE) -> ImportedPage:
@@ -213,10 +214,19 @@ def _inline_child(child: lxml.html.HtmlElement, base: str) -> str:
     elif child.tag == "code":
         core = f"`{_plain(child)}`"
     elif child.tag == "a" and child.get("href"):
-        href = urljoin(base, child.get("href"))
-        if urlsplit(href).scheme in ("http", "https", "mailto"):
-            core = f"[{core}]({href})"
+        href = _address(base, child.get("href"))
+        if href is not None:
+            core = link(core, href)
     return lead + core + trail
+
+
+def _address(base: str, href: str) -> str | None:
+    """The absolute http(s) or mailto address a link points at, None for any other (or none)."""
+    try:
+        address = urljoin(base, _BROWSER_DROPS.sub("", href).strip())
+        return address if urlsplit(address).scheme in ("http", "https", "mailto") else None
+    except ValueError:  # e.g. "http://[" names no host a browser could follow
+        return None
 
 
 def _plain(el: lxml.html.HtmlElement) -> str:

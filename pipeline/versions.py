@@ -8,12 +8,13 @@ the same dates, and a typo fix marked editorial moves no visible date.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import tomllib
 from dataclasses import replace
+from typing import NoReturn
 
 from pipeline.articlejson import fingerprint
+from pipeline.cleantext import check_value, forbidden_character
 from pipeline.errors import LedgerError, SourceError
 from pipeline.model import Article, Ledger, NewsletterRecord, TranslationRecord, Version
 
@@ -136,7 +137,7 @@ def to_text(ledger: Ledger, source_path: str) -> str:
     for v in ledger.versions:
         lines += ["", "[[versions]]", f"number = {v.number}", f"date = {v.date.isoformat()}",
                   f"fingerprint = {_string(v.fingerprint)}", f"kind = {_string(v.kind)}"]
-        if v.note:
+        if v.note is not None:
             lines.append(f"note = {_string(v.note)}")
     for t in ledger.translations:
         lines += ["", "[[translations]]", f"lang = {_string(t.lang)}", f"version = {t.version}",
@@ -148,35 +149,128 @@ def to_text(ledger: Ledger, source_path: str) -> str:
 
 
 def _string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    """``text`` as a TOML basic string that ``tomllib`` reads back as the same text: backslash,
+    quote and every control character TOML cannot hold raw (U+0000-U+001F, U+007F) escaped."""
+    return '"' + _UNSAFE_IN_STRING.sub(lambda m: _ESCAPES.get(m[0]) or f"\\u{ord(m[0]):04X}", text) + '"'
+
+
+_UNSAFE_IN_STRING = re.compile(r'[\x00-\x1f\x7f"\\]')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_FINGERPRINT = re.compile(r"^[0-9a-f]{1,64}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # the shape of a site language code
+_FIX = "restore the ledger from version control"
+_TABLES = {"versions": ("number", "date", "fingerprint", "kind"), "translations": ("lang", "version", "completed"),
+           "newsletters": ("lang", "issue", "version")}
+_OPTIONAL = {"versions": ("note",), "translations": (), "newsletters": ()}
 
 
 def parse(path: str, text: str, article_id: str) -> Ledger:
-    """Read a ledger; a damaged or contradictory one is refused with its line."""
+    """Read a ledger; a damaged or contradictory one is refused with its line.
+
+    Every field is typed as it is read (``_Fields``): the ledger is committed beside the sources
+    and editors may add a note by hand, so a note that is a table, a number where a date belongs
+    or a character no page can carry is refused here, not written back or published.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LedgerError(f"not valid TOML: {exc}", path) from exc
+        found = re.search(r"line (\d+)", str(exc))
+        raise LedgerError(f"not valid TOML: {exc}", path, int(found[1]) if found else None) from exc
+    fields = _Fields(path, text)
+    unknown = sorted(set(data) - {"id", "entry_ids", *_TABLES})
+    if unknown:
+        fields.fail(unknown[0], None, f"'{unknown[0]}' is not a ledger field")
     if data.get("id") != article_id:
         raise LedgerError(f"the ledger is for id {data.get('id')!r}, not {article_id!r}", path, _line(text, "id ="))
-    try:
-        versions = tuple(Version(int(v["number"]), _date(v["date"]), str(v["fingerprint"]), v["kind"],
-                                 v.get("note")) for v in data.get("versions", ()))
-        records = tuple(TranslationRecord(str(t["lang"]), int(t["version"]), _date(t["completed"]))
-                        for t in data.get("translations", ()))
-        entry_ids = tuple(sorted((str(k), str(v)) for k, v in data.get("entry_ids", {}).items()))
-        sent = tuple(NewsletterRecord(str(n["lang"]), _date(n["issue"]), int(n["version"]))
-                     for n in data.get("newsletters", ()))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise LedgerError(f"a version or translation entry is incomplete or wrong: {exc}", path) from exc
+    tables = {name: [fields.entry(name, index, entry) for index, entry in enumerate(fields.array(data, name))]
+              for name in _TABLES}
+    versions = tuple(Version(e["number"], e["date"], e["fingerprint"], e["kind"], e.get("note"))
+                     for e in tables["versions"])
+    records = tuple(TranslationRecord(e["lang"], e["version"], e["completed"]) for e in tables["translations"])
+    sent = tuple(NewsletterRecord(e["lang"], e["issue"], e["version"]) for e in tables["newsletters"])
     _check_history(path, text, versions, records)
-    return Ledger(article_id, versions, records, entry_ids, sent)
+    return Ledger(article_id, versions, records, fields.entry_ids(data.get("entry_ids", {})), sent)
 
 
-def _date(value: object) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+class _Fields:
+    """The ledger's fields, each checked for its type, with the line it stands on."""
+
+    def __init__(self, path: str, text: str):
+        self.path, self.text = path, text
+
+    def fail(self, table: str, index: int | None, message: str, key: str | None = None) -> NoReturn:
+        fix = 'write it as note = "what changed"' if key == "note" else _FIX  # the one field written by hand
+        raise LedgerError(f"{message}; {fix}", self.path, self.line(table, index, key))
+
+    def line(self, table: str, index: int | None, key: str | None) -> int | None:
+        """The line of ``key`` in the ``index``-th ``[[table]]`` (or ``[table]``), else of the table."""
+        headers = [m.start() for m in re.finditer(rf"^[ \t]*\[\[?[ \t]*{re.escape(table)}[ \t]*\]", self.text, re.MULTILINE)]
+        if index is None or index >= len(headers):
+            start = headers[0] if headers else None
+            return _line(self.text, table) if start is None else self.text.count("\n", 0, start) + 1
+        start = headers[index]
+        following = re.compile(r"^[ \t]*\[", re.MULTILINE).search(self.text, start + 1)
+        block = self.text[start:following.start() if following else len(self.text)]
+        found = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", block, re.MULTILINE) if key else None
+        return self.text.count("\n", 0, start + (found.start() if found else 0)) + 1
+
+    def array(self, data: dict, name: str) -> list:
+        value = data.get(name, [])
+        if not isinstance(value, list):
+            self.fail(name, None, f"'{name}' must be written as [[{name}]] tables")
         return value
-    raise ValueError(f"{value!r} is not a date")
+
+    def entry(self, table: str, index: int, entry: object) -> dict:
+        if not isinstance(entry, dict):
+            self.fail(table, index, f"each of '{table}' must be a [[{table}]] table")
+        for key in _TABLES[table]:
+            if key not in entry:
+                self.fail(table, index, f"a [[{table}]] entry lacks '{key}'")
+        for key in entry:
+            if key not in _TABLES[table] + _OPTIONAL[table]:
+                self.fail(table, index, f"'{key}' is not a field of [[{table}]]", key)
+        return {key: self.value(table, index, key, value) for key, value in entry.items()}
+
+    def value(self, table: str, index: int, key: str, value: object) -> object:
+        wrong = None
+        if key in ("number", "version"):
+            if type(value) is not int or value < 1:
+                wrong = "a whole number from 1"
+        elif key in ("date", "completed", "issue"):
+            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                wrong = "a date like 2025-06-30"
+        elif key == "lang":
+            if not isinstance(value, str) or not _LANGUAGE.match(value):
+                wrong = "a language code like \"de\""
+        elif key == "fingerprint":
+            if not isinstance(value, str) or not _FINGERPRINT.match(value):
+                wrong = "the fingerprint 'make publish' wrote, in hex digits"
+        elif key == "kind":
+            if value not in ("substantive", "editorial"):
+                wrong = "\"substantive\" or \"editorial\""
+        elif not isinstance(value, str):  # the note
+            wrong = "a text in double quotes"
+        if wrong:
+            self.fail(table, index, f"'{key}' must be {wrong}, not {_shown(value)}", key)
+        if isinstance(value, str) and forbidden_character(value):  # its line looked up only then
+            check_value(value, self.path, self.line(table, index, key), LedgerError, f"'{key}'")
+        return value
+
+    def entry_ids(self, data: object) -> tuple[tuple[str, str], ...]:
+        if not isinstance(data, dict):
+            self.fail("entry_ids", None, "'entry_ids' must be a [entry_ids] table")
+        for lang, value in data.items():
+            if not _LANGUAGE.match(lang) or not isinstance(value, str) or not value.startswith("tag:"):
+                self.fail("entry_ids", 0, f"entry id {lang} must be a tag URI in double quotes, not {_shown(value)}",
+                          lang)
+            if forbidden_character(value):
+                check_value(value, self.path, self.line("entry_ids", 0, lang), LedgerError, f"entry id {lang}")
+        return tuple(sorted(data.items()))
+
+
+def _shown(value: object) -> str:
+    shown = repr(value.isoformat() if isinstance(value, dt.date) else value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
 def _check_history(path: str, text: str, versions: tuple[Version, ...], records: tuple[TranslationRecord, ...]) -> None:
@@ -187,8 +281,6 @@ def _check_history(path: str, text: str, versions: tuple[Version, ...], records:
         if version.number != index + 1:
             raise LedgerError(f"version {version.number} is out of order; versions are numbered 1, 2, 3 …",
                               path, line)
-        if version.kind not in ("substantive", "editorial"):
-            raise LedgerError(f"kind must be 'substantive' or 'editorial', not {version.kind!r}", path, line)
         if index and version.date < versions[index - 1].date:
             raise LedgerError(f"version {version.number} ({version.date}) is dated before version "
                               f"{index} ({versions[index - 1].date}); recorded versions cannot be changed",

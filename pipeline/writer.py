@@ -10,6 +10,10 @@ from pipeline.model import Article, Block, Cell, Figure, Heading, ListBlock, Par
 _SPECIAL = re.compile(r"([\\`*_\[\]<])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 _LINE_START = re.compile(r"^([#>+=~-]|\d+[.)])")  # would start a heading, quote, list, rule or fence
+# What would end a link's destination or start something else inside it: whitespace, parentheses,
+# angle brackets (an autolink), a backtick (a code span that swallows the link), backslash, quotes
+# and the controls. Percent-encoded, each means to the browser what it meant in the page.
+_UNSAFE_IN_DESTINATION = re.compile(r"[\s()<>`\\\"'\x00-\x1f\x7f-\x9f]")
 
 
 def escape_inline(text: str) -> str:
@@ -25,6 +29,33 @@ def escape_text(text: str) -> str:
 def escape_line_start(markdown: str) -> str:
     """A unit starting like a heading, list item or quote would read as one: escape that start."""
     return _LINE_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], markdown)
+
+
+def link(text: str, url: str) -> str:
+    """A Markdown link to ``url`` with the inline Markdown ``text``: nothing in the address can end
+    the link early, give it a title or make another link (an address from a page is untrusted)."""
+    return f"[{text}]({destination(url)})"
+
+
+def destination(url: str) -> str:
+    """``url`` as a link or image destination that reads back as the same address.
+
+    The characters that could end or change it are percent-encoded (UTF-8, as a browser does);
+    an ``&`` that would read as an entity is escaped, since ``%26`` would change a query.
+    """
+    encoded = _UNSAFE_IN_DESTINATION.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode("utf-8")), url)
+    return _ENTITY.sub(r"\\&", encoded)
+
+
+def figure(alt: str, src: str, caption: str | None) -> str:
+    """A figure's line ``![alt](src "caption")``; ``alt`` and ``caption`` are inline Markdown.
+
+    The title is unescaped when read (backslash escapes and entities), so every backslash, quote
+    and entity-like ``&`` of the caption is escaped to come back as it was written."""
+    title = ""
+    if caption:
+        title = ' "' + _ENTITY.sub(r"\\&", caption.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+    return f"![{alt}]({destination(src)}{title})"
 
 
 def to_markdown(article: Article) -> str:
@@ -67,8 +98,7 @@ def _block(block: Block) -> str:
     if isinstance(block, ListBlock):
         return "\n".join(_list(block, ""))
     if isinstance(block, Figure):
-        title = f' "{block.caption.value.replace(chr(34), chr(92) + chr(34))}"' if block.caption else ""
-        return f"![{block.alt.value}]({block.src}{title})"
+        return figure(block.alt.value, block.src, block.caption.value if block.caption else None)
     if isinstance(block, Table):
         return _table(block)
     raise TypeError(f"unknown block {block!r}")

@@ -115,7 +115,7 @@ def test_a_future_date_in_front_matter_is_refused(tiny_site):
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     ("number = 1", "number = 2", "version 2 is out of order"),
-    ("kind = \"substantive\"", "kind = \"minor\"", "kind must be 'substantive' or 'editorial'"),
+    ("kind = \"substantive\"", "kind = \"minor\"", "'kind' must be \"substantive\" or \"editorial\", not 'minor'"),
     ("id = \"t-legs-01\"", "id = \"other\"", "the ledger is for id 'other'"),
     ("date = 2023-01-15", "date = someday", "not valid TOML"),
 ])
