@@ -20,7 +20,7 @@ from pipeline import buildcache, catalogs, images, snapshot, versions
 from pipeline.feedformats import EntryTexts, entry_texts, feed_files
 from pipeline.feeds import FeedEntry, build_feeds
 from pipeline.config import TEMPLATE_LANG, SiteConfig, load_config
-from pipeline.errors import ConfigError, LedgerError, PipelineError, Problems, raise_all
+from pipeline.errors import CatalogError, ConfigError, LedgerError, PipelineError, Problems, raise_all
 from pipeline.files import StagedTree, forget_mirror, refuse_unwritable, write_if_changed
 from pipeline.lock import exclusive
 from pipeline.memo import Memo, batch
@@ -731,6 +731,10 @@ def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Led
     translation = plan.find(article.id, lang)
     if translation.published is not None:
         old = translation.published
+        problem = versions.stored_version_problem(ledger, lang, old.source_version)
+        if problem is not None:
+            raise CatalogError(f"{problem}; delete the file and publish again to store a new one",
+                               published_path(lang, article.id))
         shown = replace(old.article, slugs=article.slugs, topics=article.topics)  # the site's, not the stored copy's
         based_on = (shown.updated or shown.created) if versions.behind(ledger, old.source_version) else None
         history = tuple(v for v in ledger.versions if v.number <= old.source_version)

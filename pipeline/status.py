@@ -8,8 +8,10 @@ from pathlib import Path
 from pipeline.errors import PipelineError
 from pipeline.model import Ledger
 from pipeline.publish import prepare
+from pipeline.published import published_path
 from pipeline.reviews import due_reviews
 from pipeline.tracking import Translation, describe
+from pipeline.versions import stored_version_problem
 
 COMPLETE, OUTDATED, IN_PROGRESS, MISSING = "complete", "outdated", "in progress", "missing"
 
@@ -132,8 +134,12 @@ def stale_catalogs(root: Path) -> list[str]:
 
 def check(root: Path) -> list[str]:
     """Problems an editor or translator should fix before publishing; reading errors raise instead."""
-    plan = prepare(root).plan
+    ready = prepare(root)
+    plan = ready.plan
     findings = [f"{path}: out of date with the sources; run 'make catalogs'" for path in sorted(plan.changed)]
+    findings += [f"{published_path(t.lang, t.domain)}: {problem}" for t in plan.translations
+                 if t.published is not None and t.domain in ready.ledgers
+                 and (problem := stored_version_problem(ready.ledgers[t.domain], t.lang, t.published.source_version))]
     findings += [f"{describe(t)}: the site's own words must be complete"
                  for t in plan.translations if t.domain == "site" and not t.progress.complete]
     findings += [str(f) for f in (*plan.findings, *plan.checked)]

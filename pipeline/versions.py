@@ -118,6 +118,21 @@ def feed_dates(article: Article, ledger: Ledger, lang: str) -> tuple[dt.date, dt
     return article.created, updated
 
 
+def stored_version_problem(ledger: Ledger, lang: str, version: int) -> str | None:
+    """Why a stored translation cannot be following ``version`` of the original, or None.
+
+    Its copy and the ledger are written together, so they name the same version; a copy that
+    claims a later one than the ledger records would show an outdated translation without
+    the notice that says so."""
+    record = ledger.translation(lang)
+    if ledger.version(version) is None:
+        return f"it says it follows version {version} of the original, which the ledger does not have"
+    if record is not None and record.version != version:
+        return (f"it says it follows version {version} of the original, but the ledger records version "
+                f"{record.version} for {lang}")
+    return None
+
+
 def behind(ledger: Ledger, version: int) -> bool:
     """True when a substantive version came after ``version``."""
     return any(v.kind == "substantive" and v.number > version for v in ledger.versions)
