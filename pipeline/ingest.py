@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import catalogs
-from pipeline.cleantext import CONTROL
+from pipeline.cleantext import remove_forbidden_everywhere
 from pipeline.config import SiteConfig, load_config
 from pipeline.errors import PipelineError
 from pipeline.fetch import Fetched, Limits, fetch, fetch_image
@@ -78,7 +78,8 @@ def ingest(root: Path, address: str, lang: str | None = None, article_id: str | 
     notes: list[str] = []
     blocks, images = _pictures(page, article_id, limits, notes, fetched.url)
     article = _article(page, blocks, article_id, lang, title, config, today or dt.date.today(), path, notes)
-    markdown, removed = CONTROL.subn("", to_markdown(article))
+    article, removed = remove_forbidden_everywhere(article)  # before JSON and YAML escapes would hide them
+    markdown = to_markdown(article)
     if removed:
         notes.append(f"removed {removed} control character(s) that no page or feed can carry")
     read_article(path, markdown, config)  # what we write must read back; a bug here must not reach sources/
