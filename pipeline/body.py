@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
-from pipeline.cleantext import check_value
+from pipeline.cleantext import check_reference, check_value
 from pipeline.errors import SourceError
 from pipeline.model import Block, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph, Table, Text
 
@@ -69,12 +69,15 @@ class _Cursor:
     def text(self, inline: Token) -> Text:
         return self.unit(inline.content, inline)
 
-    def unit(self, markdown: str, token: Token) -> Text:
+    def unit(self, markdown: str, token: Token, decoded: bool = False) -> Text:
         """A unit's text; a character reference the renderer would decode into a character no
-        page or feed can carry (``&#12;``) is refused at the unit's line."""
+        page or feed can carry (``&#12;``) is refused at the unit's line. The file's raw text is
+        checked already; a ``decoded`` text (an image title, whose references markdown-it
+        decodes) is checked for the characters themselves too."""
         text = Text(normalize(markdown), Origin(self.path, self.line(token)))
+        check = check_value if decoded else check_reference
         try:
-            check_value(text.value, self.path, text.origin.line, SourceError)
+            check(text.value, self.path, text.origin.line, SourceError)
         except SourceError as exc:
             assert self.problems is not None
             self.problems.append(exc)
@@ -208,7 +211,7 @@ def _figure(cursor: _Cursor, inline: Token, image: Token) -> Figure | None:
     if not alt:
         cursor.problem(inline, f"the image '{src}' needs alternative text: ![what the picture shows]({src} \"caption\")")
         return None
-    return Figure(src, cursor.unit(alt, inline), cursor.unit(caption, inline) if caption else None)
+    return Figure(src, cursor.unit(alt, inline), cursor.unit(caption, inline, decoded=True) if caption else None)
 
 
 def _list(cursor: _Cursor) -> ListBlock | None:

@@ -119,6 +119,12 @@ def check_value(value: str, path: str, line: int | None, error: type[PipelineErr
     if found:
         raise error(f"{what} holds {describe(found.group())}, written as an escape or reference, that no "
                     "page or feed can carry; delete it", path, line)
+    check_reference(value, path, line, error, what)
+
+
+def check_reference(value: str, path: str, line: int | None, error: type[PipelineError], what: str = "the text") -> None:
+    """Refuse a character reference to a forbidden character: for text whose characters were
+    checked raw already and that has no escapes of its own (a Markdown unit, a plain YAML scalar)."""
     reference = forbidden_reference(value)
     if reference:
         digits = reference.group(1) or reference.group(2)

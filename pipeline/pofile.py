@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipeline.cleantext import check_value, forbidden_reference
+from pipeline.cleantext import check_reference, check_value, forbidden_character, forbidden_reference
 from pipeline.errors import CatalogError
 
 WIDTH = 79  # GNU gettext's default page width
@@ -22,6 +22,8 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a
             "\f": "\\f", "\v": "\\v"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
+# The escapes that stand for a character no page or feed can carry (``cleantext``).
+_FORBIDDEN_ESCAPES = {letter for letter, char in _UNESCAPES.items() if forbidden_character(char)}
 # ASCII text up to and including each break opportunity of ``_can_break_after``: a space not
 # followed by another, a hyphen not followed by a space or digit, a newline that is not last.
 _ASCII_WORDS = re.compile(r".*?(?: (?=[^ ])|-(?=[^ \d])|\n(?=.))|.+", re.DOTALL)
@@ -263,15 +265,16 @@ def _string(path: str, number: int, quoted: str) -> str:
     if not match:
         raise CatalogError(f"a string must be one line in double quotes: {quoted[:60]!r}", path, number)
     value = _unescape(path, number, match.group(1))
-    # An escape decodes to what the raw check never saw (``\f``); a reference is decoded when the
-    # translation is rendered (``&#12;``). Either is refused on the line that holds it.
-    check_value(value, path, number, CatalogError, "this string")
+    # A reference is decoded when the translation is rendered (``&#12;``): refused on its line.
+    check_reference(value, path, number, CatalogError, "this string")
     return value
 
 
 def _unescape(path: str, number: int, body: str) -> str:
     def replace(match: re.Match[str]) -> str:
         char = match.group(1)
+        if char in _FORBIDDEN_ESCAPES:  # decodes to what the file's raw check never saw
+            check_value(_UNESCAPES[char], path, number, CatalogError, "this string")
         if char in _UNESCAPES:
             return _UNESCAPES[char]
         raise CatalogError(f"unknown escape '\\{char}' in a string", path, number)

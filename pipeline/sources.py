@@ -16,7 +16,7 @@ import yaml
 
 from pipeline.articlejson import fingerprint
 from pipeline.body import normalize, parse_body
-from pipeline.cleantext import check_control, check_value, describe, forbidden_in_name
+from pipeline.cleantext import check_control, check_reference, check_value, describe, forbidden_in_name
 from pipeline.config import SiteConfig
 from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
@@ -244,8 +244,9 @@ def _check_scalars(path: str, node: yaml.Node) -> None:
     """Refuse a forbidden character in any scalar after YAML decoded its escapes (``"\\a"``,
     ``"\\uFFFE"``), or a reference to one (``&#12;``), at the line the scalar starts on. The
     node tree is at most ``MAX_DEPTH`` deep and has no aliases (``_check_events``)."""
-    if isinstance(node, yaml.ScalarNode):
-        check_value(str(node.value), path, node.start_mark.line + 2, SourceError, "this value")
+    if isinstance(node, yaml.ScalarNode):  # only a double-quoted scalar has escapes: the rest was checked raw
+        check = check_value if node.style == '"' else check_reference
+        check(str(node.value), path, node.start_mark.line + 2, SourceError, "this value")
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             _check_scalars(path, item)
