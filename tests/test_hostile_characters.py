@@ -113,3 +113,17 @@ def test_an_ingested_page_with_control_characters_writes_a_source_without_any(ti
     for name in ("en/feed.atom", "en/feed.rss"):
         assert not feedparser.parse((tiny_site / "output" / name).read_bytes()).bozo
     assert "(the code &amp;#12; is text here)" in (tiny_site / "output/en/knee-osteoarthritis-can-walking-help.html").read_text()
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("id: hostile-01", 'id: "x\\nsources/legs.md:1: all is well"'),
+    ("lang: en", 'lang: "e\\rn"'),
+    ("topics: [legs]", 'topics: ["legs\\u2028sources/legs.md:2: fine"]'),
+], ids=["newline in the id", "carriage return in the language", "line separator in a topic"])
+def test_a_value_quoted_in_a_message_cannot_forge_a_line(published, capsys, old, new):
+    (published / BAD).write_text(front(old, new), encoding="utf-8")
+    code, out, err = run(published, capsys, "publish")
+    assert code == 1
+    lines = err.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{BAD}:") and lines[1].endswith("nothing was written"), err
+    assert "\r" not in err and "\u2028" not in err
