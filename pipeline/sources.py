@@ -118,8 +118,9 @@ def _bad_names(names: list[str]) -> list[PipelineError]:
     problems: list[PipelineError] = []
     for name in names:
         found = forbidden_in_name(name)
-        if found:
-            problems.append(SourceError(f"the file name holds {describe(found.group())}; rename the file "
+        if found:  # a byte that is not UTF-8 arrives as a lone surrogate (os.fsdecode)
+            what = "a byte that is not UTF-8" if "\udc80" <= found.group() <= "\udcff" else describe(found.group())
+            problems.append(SourceError(f"the file name holds {what}; rename the file "
                                         "(the article's id, not its file name, makes its address)", f"{SOURCES}/{name}"))
     return problems
 
