@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
+from pipeline.cleantext import check_reference, check_value
 from pipeline.errors import SourceError
 from pipeline.model import Block, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph, Table, Text
 
@@ -22,6 +24,11 @@ from pipeline.model import Block, Cell, Figure, Heading, ListBlock, ListItem, Or
 # parsing every unit's inline syntax took half of reading an article.
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable("table").disable("inline")
 _ALIGN = {"text-align:left": "left", "text-align:center": "center", "text-align:right": "right"}
+# Lists nested deeper than this are refused: markdown-it stops reading at 20 token levels (a list
+# level is two), silently dropping the rest, and no reader follows an outline that deep.
+MAX_LIST_DEPTH = 8
+# A bracketed label, as a reference-style link ``[text][label]`` or ``[label]`` uses it.
+_LABEL = re.compile(r"\[((?:[^\[\]\\]|\\.)+)\]")
 
 
 @dataclass
@@ -60,7 +67,21 @@ class _Cursor:
                 return
 
     def text(self, inline: Token) -> Text:
-        return Text(normalize(inline.content), Origin(self.path, self.line(inline)))
+        return self.unit(inline.content, inline)
+
+    def unit(self, markdown: str, token: Token, decoded: bool = False) -> Text:
+        """A unit's text; a character reference the renderer would decode into a character no
+        page or feed can carry (``&#12;``) is refused at the unit's line. The file's raw text is
+        checked already; a ``decoded`` text (an image title, whose references markdown-it
+        decodes) is checked for the characters themselves too."""
+        text = Text(normalize(markdown), Origin(self.path, self.line(token)))
+        check = check_value if decoded else check_reference
+        try:
+            check(text.value, self.path, text.origin.line, SourceError)
+        except SourceError as exc:
+            assert self.problems is not None
+            self.problems.append(exc)
+        return text
 
     def children(self, inline: Token) -> list[Token]:
         """The inline tokens of a unit, as far as images and raw HTML go: a unit with neither
@@ -85,6 +106,11 @@ def parse_body(body: str, path: str, offset: int) -> tuple[tuple[Block, ...], li
         block = _block(cursor)
         if block is not None:
             blocks.append(block)
+    for label, definition in env.get("references", {}).items():
+        cursor.problems.append(SourceError(  # type: ignore[union-attr]
+            f"a link reference definition ('[{label.lower()}]: {definition['href']}') is not supported: each "
+            "unit is translated and shown on its own; write the link inline where it is used, [text](address)",
+            path, offset + definition["map"][0] + 1))
     return tuple(blocks), cursor.problems or []
 
 
@@ -146,6 +172,8 @@ _SAFE_SCHEMES = {"http", "https", "mailto"}
 
 
 def _inline_ok(cursor: _Cursor, inline: Token) -> bool:
+    if _uses_definition(cursor, inline):
+        return False
     for scheme in _SCHEME.findall(inline.content):
         if scheme.lower() not in _SAFE_SCHEMES:
             cursor.problem(inline, f"a link to '{scheme.lower()}:' is not allowed; links must be http(s) or mailto")
@@ -161,19 +189,40 @@ def _inline_ok(cursor: _Cursor, inline: Token) -> bool:
     return True
 
 
+def _uses_definition(cursor: _Cursor, inline: Token) -> bool:
+    """Refuse a reference-style link: inline rendering knows no definitions, so its address
+    would be lost without a word."""
+    definitions = cursor.env.get("references")
+    if not definitions or "[" not in inline.content:
+        return False
+    for label in _LABEL.findall(inline.content):
+        if normalizeReference(label) in definitions:
+            address = definitions[normalizeReference(label)]["href"]
+            cursor.problem(inline, f"the link '[{label}]' is reference-style; write it "
+                           f"inline, [text]({address}): a unit is translated and shown without the definitions")
+            return True
+    return False
+
+
 def _figure(cursor: _Cursor, inline: Token, image: Token) -> Figure | None:
     src = str(image.attrs.get("src", ""))
     caption = normalize(str(image.attrs.get("title") or ""))
     alt = normalize(image.content)
-    origin = Origin(cursor.path, cursor.line(inline))
     if not alt:
         cursor.problem(inline, f"the image '{src}' needs alternative text: ![what the picture shows]({src} \"caption\")")
         return None
-    return Figure(src, Text(alt, origin), Text(caption, origin) if caption else None)
+    return Figure(src, cursor.unit(alt, inline), cursor.unit(caption, inline, decoded=True) if caption else None)
 
 
 def _list(cursor: _Cursor) -> ListBlock | None:
-    opening = cursor.take()
+    opening = cursor.peek()
+    assert opening is not None
+    if opening.level // 2 + 1 > MAX_LIST_DEPTH:  # a list is a level, and so is each of its items
+        cursor.problem(opening, f"lists nested more than {MAX_LIST_DEPTH} levels deep are not supported; "
+                       "flatten the list or split it")
+        cursor.skip_container()
+        return None
+    cursor.take()
     ordered = opening.type == "ordered_list_open"
     start = int(opening.attrs.get("start", 1)) if ordered else 1
     items: list[ListItem] = []

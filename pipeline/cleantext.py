@@ -7,6 +7,7 @@ the same character as the raw one, and must be refused the same way, at the line
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from pipeline.errors import PipelineError
@@ -18,6 +19,12 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-
                        + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
                        + "]")
 CONTROL = FORBIDDEN  # the name older callers use
+# A numeric character reference as markdown-it reads one (``&#12;``, ``&#x0C;``), or a backslash
+# escape, which makes the "&" after it literal text and is skipped.
+_REFERENCE = re.compile(r"\\[\s\S]|&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+# What ends or overwrites a line on a terminal besides the forbidden characters: a file name
+# holding one would print as two problems, or hide the one before it.
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
 
 
 def forbidden_character(text: str) -> re.Match[str] | None:
@@ -25,9 +32,68 @@ def forbidden_character(text: str) -> re.Match[str] | None:
     return FORBIDDEN.search(text)
 
 
+def forbidden_reference(markdown: str) -> re.Match[str] | None:
+    """The first character reference in inline Markdown that stands for a character no page or
+    feed can carry (``&#12;``, ``&#xFFFE;``), or for none at all (``&#0;``, ``&#x110000;``).
+
+    markdown-it turns ``&#12;`` into U+000C; browsers and feed readers decode what it leaves."""
+    if "&#" not in markdown:  # nearly every unit: no reference at all
+        return None
+    for match in _REFERENCE.finditer(markdown):
+        digits = match.group(1) or match.group(2)
+        if digits is not None and not _carried(int(digits, 16 if match.group(1) else 10)):
+            return match
+    return None
+
+
+def _carried(code: int) -> bool:
+    return 0 < code <= 0x10FFFF and not FORBIDDEN.match(chr(code))
+
+
+def forbidden_in_name(name: str) -> re.Match[str] | None:
+    """The first character of a file name that would break the one line naming it."""
+    return FORBIDDEN.search(name) or _LINE_BREAKS.search(name)
+
+
+def remove_forbidden(text: str) -> tuple[str, int]:
+    """``text`` without forbidden characters and references to them, and how many went."""
+    text, removed = FORBIDDEN.subn("", text)
+    while (found := forbidden_reference(text)) is not None:
+        text, removed = text[: found.start()] + text[found.end():], removed + 1
+    return text, removed
+
+
+def remove_forbidden_everywhere(value: object) -> tuple[object, int]:
+    """``value`` (text, or frozen dataclasses, tuples, lists and dicts of them) with
+    ``remove_forbidden`` applied to every text inside it, and how many characters went."""
+    if isinstance(value, str):
+        return remove_forbidden(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes, total = {}, 0
+        for field in dataclasses.fields(value):
+            if field.init:
+                cleaned, removed = remove_forbidden_everywhere(getattr(value, field.name))
+                if removed:
+                    changes[field.name], total = cleaned, total + removed
+        return (dataclasses.replace(value, **changes) if changes else value), total
+    if isinstance(value, (tuple, list)):
+        items = [remove_forbidden_everywhere(item) for item in value]
+        return type(value)(item for item, _ in items), sum(n for _, n in items)
+    if isinstance(value, dict):
+        pairs = [(remove_forbidden_everywhere(k), remove_forbidden_everywhere(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, sum(a + b for (_, a), (_, b) in pairs)
+    return value, 0
+
+
 def describe(char: str) -> str:
     """What the character is, for an editor: its kind and code point."""
-    code = ord(char)
+    return describe_code(ord(char))
+
+
+def describe_code(code: int) -> str:
+    """What the code point is, for an editor: its kind and number."""
+    if code > 0x10FFFF:
+        return f"no character (U+{code:X} is beyond Unicode)"
     if 0xD800 <= code <= 0xDFFF:
         kind = "a lone surrogate"
     elif code >= 0xFDD0 and (0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE):
@@ -47,8 +113,21 @@ def check_control(text: str, path: str, error: type[PipelineError], first_line: 
 
 
 def check_value(value: str, path: str, line: int | None, error: type[PipelineError], what: str = "the text") -> None:
-    """Refuse a forbidden character in a decoded value (its escapes already turned into characters)."""
+    """Refuse a forbidden character in a decoded value (its escapes already turned into characters),
+    and a character reference to one, which the Markdown renderer or a feed reader would decode."""
     found = FORBIDDEN.search(value)
     if found:
         raise error(f"{what} holds {describe(found.group())}, written as an escape or reference, that no "
                     "page or feed can carry; delete it", path, line)
+    check_reference(value, path, line, error, what)
+
+
+def check_reference(value: str, path: str, line: int | None, error: type[PipelineError], what: str = "the text") -> None:
+    """Refuse a character reference to a forbidden character: for text whose characters were
+    checked raw already and that has no escapes of its own (a Markdown unit, a plain YAML scalar)."""
+    reference = forbidden_reference(value)
+    if reference:
+        digits = reference.group(1) or reference.group(2)
+        code = int(digits, 16 if reference.group(1) else 10)
+        raise error(f"{what} holds the character reference '{reference.group()}', which stands for "
+                    f"{describe_code(code)} that no page or feed can carry; delete it", path, line)

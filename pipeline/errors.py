@@ -6,7 +6,13 @@ them without a traceback. Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+# Characters that would break one problem's line on a terminal, or hide text in it: controls
+# (newline, carriage return, escape sequences), line and paragraph separators, lone surrogates
+# (an undecodable file name). A file name or a quoted value may hold any of them.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 class PipelineError(Exception):
@@ -23,10 +29,10 @@ class PipelineError(Exception):
         return (_rebuild, (type(self), self.message, self.path, self.line, getattr(self, "problems", None)))
 
     def __str__(self) -> str:
-        where = self.path or ""
+        where = one_line(self.path or "")
         if self.path and self.line:
-            where = f"{self.path}:{self.line}"
-        return f"{where}: {self.message}" if where else self.message
+            where = f"{where}:{self.line}"
+        return f"{where}: {one_line(self.message)}" if where else one_line(self.message)
 
 
 class ConfigError(PipelineError):
@@ -63,6 +69,14 @@ class Problems(PipelineError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that could break or forge a line written as its escape
+    (``\\n``, ``\\x1b``, ``\\u2028``): one problem always prints as one line."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def _rebuild(cls, message, path, line, problems):

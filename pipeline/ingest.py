@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline import catalogs
 from pipeline import images as pictures
-from pipeline.cleantext import CONTROL
+from pipeline.cleantext import remove_forbidden_everywhere
 from pipeline.config import SiteConfig, load_config
 from pipeline.errors import PipelineError
 from pipeline.fetch import Fetched, Limits, fetch, fetch_image
@@ -80,7 +80,8 @@ def ingest(root: Path, address: str, lang: str | None = None, article_id: str | 
     notes: list[str] = []
     blocks, images = _pictures(page, article_id, limits, notes, fetched.url)
     article = _article(page, blocks, article_id, lang, title, config, today or dt.date.today(), path, notes)
-    markdown, removed = CONTROL.subn("", to_markdown(article))
+    article, removed = remove_forbidden_everywhere(article)  # before JSON and YAML escapes would hide them
+    markdown = to_markdown(article)
     if removed:
         notes.append(f"removed {removed} control character(s) that no page or feed can carry")
     read_article(path, markdown, config)  # what we write must read back; a bug here must not reach sources/
@@ -225,7 +226,7 @@ def ingest_translation(root: Path, address: str, source_id: str, lang: str, forc
     if lang == source.source_lang or lang not in config.languages:
         raise IngestError(f"--lang must be a target language of {source_id} (not {lang})", address)
     fetched = fetched or fetch(address, limits=with_site_hosts(limits, config))
-    page = READERS[fetched.media_type](fetched.text, fetched.url)
+    page, _ = remove_forbidden_everywhere(READERS[fetched.media_type](fetched.text, fetched.url))  # before a catalog holds them
     pairs, unmatched = align(segments(source), _page_units(page, source, lang))
     path = catalogs.catalog_path(lang, source_id)
     old = (root / path).read_bytes() if (root / path).exists() else None

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pipeline.cleantext import check_reference, check_value, forbidden_character, forbidden_reference
 from pipeline.errors import CatalogError
 
 WIDTH = 79  # GNU gettext's default page width
@@ -21,6 +22,8 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\a
             "\f": "\\f", "\v": "\\v"}
 _UNESCAPES = {v[1]: k for k, v in _ESCAPES.items()}
 _ESCAPE_TABLE = str.maketrans(_ESCAPES)
+# The escapes that stand for a character no page or feed can carry (``cleantext``).
+_FORBIDDEN_ESCAPES = {letter for letter, char in _UNESCAPES.items() if forbidden_character(char)}
 # ASCII text up to and including each break opportunity of ``_can_break_after``: a space not
 # followed by another, a hyphen not followed by a space or digit, a newline that is not last.
 _ASCII_WORDS = re.compile(r".*?(?: (?=[^ ])|-(?=[^ \d])|\n(?=.))|.+", re.DOTALL)
@@ -141,6 +144,9 @@ def _plain_entry(text: str, start: int) -> Entry | None:
     if match is None:
         return None
     notes, msgid, msgstr = match.groups()
+    msgid, msgstr = msgid[1:-1].replace('"\n"', ""), msgstr[1:-1].replace('"\n"', "")
+    if "&#" in msgid or "&#" in msgstr:  # a character reference is checked by ``_entry``, at its line
+        return None
     comments, extracted, locations, flags = [], [], [], []
     for line in notes.split("\n")[:-1]:
         kind = line[1:2]
@@ -152,25 +158,25 @@ def _plain_entry(text: str, start: int) -> Entry | None:
             flags += [f.strip() for f in line[2:].split(",") if f.strip()]
         else:
             comments.append(line[1:].removeprefix(" "))
-    entry = Entry(msgid=msgid[1:-1].replace('"\n"', ""), msgstr=msgstr[1:-1].replace('"\n"', ""),
+    entry = Entry(msgid=msgid, msgstr=msgstr,
                   flags=tuple(dict.fromkeys(flags)), comments=tuple(comments), extracted=tuple(extracted),
                   locations=tuple(locations), line=start)
     return _with_raw(entry, text + "\n")
 
 
 def _entry(path: str, lines: list[str], start: int) -> Entry:
-    fields: dict[str, list[str]] = {}
-    previous: dict[str, list[str]] = {}
+    fields: dict[str, list[tuple[int, str]]] = {}  # keyword -> its strings, each with its line
+    previous: dict[str, list[tuple[int, str]]] = {}
     comments, extracted, locations, flags = [], [], [], []
     obsolete = False
-    current: list[str] | None = None
+    current: list[tuple[int, str]] | None = None
     for offset, line in enumerate(lines):
         number = start + offset
         first = line[0]  # most lines continue a string or name a keyword: looked at first
         if first == '"':
             if current is None:
                 raise CatalogError("a string with no keyword before it", path, number)
-            current.append(_string(path, number, line))
+            current.append((number, _string(path, number, line)))
             continue
         if first == "m":
             current = _keyword_line(path, number, line, fields)
@@ -183,7 +189,7 @@ def _entry(path: str, lines: list[str], start: int) -> Entry:
         if line.startswith("#|"):
             rest = line[2:].strip()
             if rest.startswith('"') and current is not None:
-                current.append(_string(path, number, rest))
+                current.append((number, _string(path, number, rest)))
             else:
                 current = _keyword_line(path, number, rest, previous)
         elif line.startswith("#."):
@@ -197,7 +203,7 @@ def _entry(path: str, lines: list[str], start: int) -> Entry:
         elif line.lstrip().startswith('"'):
             if current is None:
                 raise CatalogError("a string with no keyword before it", path, number)
-            current.append(_string(path, number, line.strip()))
+            current.append((number, _string(path, number, line.strip())))
         else:
             current = _keyword_line(path, number, line, fields)
     if "msgid" not in fields:
@@ -207,21 +213,22 @@ def _entry(path: str, lines: list[str], start: int) -> Entry:
     if "msgstr" not in fields:
         raise CatalogError("missing msgstr for this msgid", path, start)
     entry = Entry(
-        msgid="".join(fields["msgid"]),
-        msgstr="".join(fields["msgstr"]),
-        msgctxt="".join(fields["msgctxt"]) if "msgctxt" in fields else None,
+        msgid=_joined(path, fields["msgid"]),
+        msgstr=_joined(path, fields["msgstr"]),
+        msgctxt=_joined(path, fields["msgctxt"]) if "msgctxt" in fields else None,
         flags=tuple(dict.fromkeys(flags)),
         comments=tuple(comments),
         extracted=tuple(extracted),
         locations=tuple(locations),
-        previous="".join(previous["msgid"]) if "msgid" in previous else None,
+        previous=_joined(path, previous["msgid"]) if "msgid" in previous else None,
         obsolete=obsolete,
         line=start,
     )
     return _with_raw(entry, "\n".join(lines) + "\n")
 
 
-def _keyword_line(path: str, number: int, line: str, into: dict[str, list[str]]) -> list[str]:
+def _keyword_line(path: str, number: int, line: str,
+                  into: dict[str, list[tuple[int, str]]]) -> list[tuple[int, str]]:
     match = _KEYWORD.match(line.strip())
     if not match:
         raise CatalogError(f"not a gettext line: {line.strip()[:60]!r}; check the keyword and the quotes",
@@ -229,24 +236,45 @@ def _keyword_line(path: str, number: int, line: str, into: dict[str, list[str]])
     keyword, rest = match.groups()
     if keyword in into:
         raise CatalogError(f"'{keyword}' twice in one entry; separate entries with a blank line", path, number)
-    into[keyword] = [_string(path, number, rest)]
+    into[keyword] = [(number, _string(path, number, rest))]
     return into[keyword]
+
+
+def _joined(path: str, pieces: list[tuple[int, str]]) -> str:
+    """A field's strings as one text; a character reference split over two of them
+    (``"&#1"`` ``"2;"``) is refused on the line where it starts."""
+    text = "".join(piece for _, piece in pieces)
+    found = forbidden_reference(text) if len(pieces) > 1 else None
+    if found is not None:
+        end = 0
+        for number, piece in pieces:
+            end += len(piece)
+            if found.start() < end:
+                check_value(text[found.start():found.end()], path, number, CatalogError, "this string")
+    return text
 
 
 def _string(path: str, number: int, quoted: str) -> str:
     quoted = quoted.strip()
-    # Fast path: most lines are a plain quoted string without escapes.
-    if len(quoted) >= 2 and quoted[0] == quoted[-1] == '"' and "\\" not in quoted and '"' not in quoted[1:-1]:
+    # Fast path: most lines are a plain quoted string without escapes or references, and the
+    # file's raw text has been checked for forbidden characters already.
+    if (len(quoted) >= 2 and quoted[0] == quoted[-1] == '"' and "\\" not in quoted and '"' not in quoted[1:-1]
+            and "&#" not in quoted):
         return quoted[1:-1]
     match = _STRING.fullmatch(quoted)
     if not match:
         raise CatalogError(f"a string must be one line in double quotes: {quoted[:60]!r}", path, number)
-    return _unescape(path, number, match.group(1))
+    value = _unescape(path, number, match.group(1))
+    # A reference is decoded when the translation is rendered (``&#12;``): refused on its line.
+    check_reference(value, path, number, CatalogError, "this string")
+    return value
 
 
 def _unescape(path: str, number: int, body: str) -> str:
     def replace(match: re.Match[str]) -> str:
         char = match.group(1)
+        if char in _FORBIDDEN_ESCAPES:  # decodes to what the file's raw check never saw
+            check_value(_UNESCAPES[char], path, number, CatalogError, "this string")
         if char in _UNESCAPES:
             return _UNESCAPES[char]
         raise CatalogError(f"unknown escape '\\{char}' in a string", path, number)

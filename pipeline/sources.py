@@ -17,7 +17,7 @@ import yaml
 from pipeline import images
 from pipeline.articlejson import fingerprint
 from pipeline.body import normalize, parse_body
-from pipeline.cleantext import check_control
+from pipeline.cleantext import check_control, check_reference, check_value, describe, forbidden_in_name
 from pipeline.config import SiteConfig
 from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
@@ -35,6 +35,9 @@ _REPORTED = object()  # a field whose problem is already reported
 # marks. Its error messages say less, so a front matter it refuses is read again by PyYAML's.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _REVIEW = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+# Front matter is a flat mapping with lists and small tables in it; deeper nesting is a mistake
+# or an attack (900 levels overflow PyYAML's recursive composer).
+MAX_DEPTH = 20
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
     memo = Memo(root, "sources")
     context = repr(config)
     names = _markdown_files(root / SOURCES) if only is None else sorted(p.removeprefix(f"{SOURCES}/") for p in only)
+    raise_all(_bad_names(names))
     jobs = [(f"{SOURCES}/{name}", _read_bytes(f"{root}/{SOURCES}/{name}"), config) for name in names]
     keys = [memo.key(data, rel + context) for rel, data, _ in jobs]
     known = [memo.get(key) for key in keys]
@@ -108,6 +112,19 @@ def _markdown_files(folder: Path) -> list[str]:
             return sorted(e.name for e in entries if e.name.endswith(".md") and not e.name.startswith(".") and e.is_file())
     except FileNotFoundError:
         return []
+
+
+def _bad_names(names: list[str]) -> list[PipelineError]:
+    """Refuse a file name holding a newline, a control character or bytes that are not UTF-8:
+    every message names the file, and a name that breaks its line breaks the message."""
+    problems: list[PipelineError] = []
+    for name in names:
+        found = forbidden_in_name(name)
+        if found:  # a byte that is not UTF-8 arrives as a lone surrogate (os.fsdecode)
+            what = "a byte that is not UTF-8" if "\udc80" <= found.group() <= "\udcff" else describe(found.group())
+            problems.append(SourceError(f"the file name holds {what}; rename the file "
+                                        "(the article's id, not its file name, makes its address)", f"{SOURCES}/{name}"))
+    return problems
 
 
 def _read_bytes(path: str) -> bytes:
@@ -168,6 +185,7 @@ def _split(path: str, text: str) -> tuple[str, str, int]:
 def _front_matter(path: str, front: str, loader_class: type = _LOADER) -> tuple[dict[str, _Field], list[PipelineError]]:
     loader = None
     try:
+        _check_events(path, front, loader_class)
         loader = loader_class(front)
         node = loader.get_single_node()
         if node is None or not isinstance(node, yaml.MappingNode):
@@ -180,7 +198,12 @@ def _front_matter(path: str, front: str, loader_class: type = _LOADER) -> tuple[
                 problems.append(SourceError(f"'{key}' is given twice (first on line {fields[key].line})", path, line))
                 continue
             try:
+                _check_scalars(path, key_node)
+                _check_scalars(path, value_node)
                 fields[key] = _Field(loader.construct_object(value_node, deep=True), line, value_node)
+            except SourceError as exc:
+                problems.append(exc)
+                fields[key] = _Field(_REPORTED, line, value_node)
             except ValueError as exc:  # e.g. 2022-02-30: YAML reads it as a date that cannot be
                 problems.append(SourceError(f"'{key}' is not a possible value: {exc}", path, line))
                 fields[key] = _Field(_REPORTED, line, value_node)
@@ -195,6 +218,45 @@ def _front_matter(path: str, front: str, loader_class: type = _LOADER) -> tuple[
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _check_events(path: str, front: str, loader_class: type) -> None:
+    """Refuse anchors, aliases and deep nesting from the parser's events, before any node is
+    made: an alias expands to its whole anchor (600 bytes of them made 8 GB), and the composer
+    recurses once per level. The parser itself keeps a stack, not the call stack."""
+    loader = loader_class(front)
+    try:
+        depth = 0
+        while (event := loader.get_event()) is not None:
+            line = event.start_mark.line + 2
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise SourceError("YAML anchors and aliases (&name, *name) are not supported in front matter; "
+                                  "write the value out", path, line)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise SourceError(f"the front matter nests lists or tables more than {MAX_DEPTH} levels "
+                                      "deep; write it as 'key: value' lines", path, line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def _check_scalars(path: str, node: yaml.Node) -> None:
+    """Refuse a forbidden character in any scalar after YAML decoded its escapes (``"\\a"``,
+    ``"\\uFFFE"``), or a reference to one (``&#12;``), at the line the scalar starts on. The
+    node tree is at most ``MAX_DEPTH`` deep and has no aliases (``_check_events``)."""
+    if isinstance(node, yaml.ScalarNode):  # only a double-quoted scalar has escapes: the rest was checked raw
+        check = check_value if node.style == '"' else check_reference
+        check(str(node.value), path, node.start_mark.line + 2, SourceError, "this value")
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_scalars(path, item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _check_scalars(path, key)
+            _check_scalars(path, value)
 
 
 class _Checker:

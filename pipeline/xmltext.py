@@ -5,17 +5,17 @@ The sitemap and the feeds are written as text; their tests hold them to what lxm
 
 from __future__ import annotations
 
-import re
-
-# What lxml refuses to put into a document (control characters, surrogates, U+FFFE/U+FFFF).
-# Sources never hold them (``cleantext``); a feed or sitemap must not be the first to let one through.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from pipeline.cleantext import describe, forbidden_character
 
 
 def text(value: str) -> str:
-    """``value`` as an element's content."""
-    if _NOT_XML.search(value):
-        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+    """``value`` as an element's content.
+
+    Every reader refuses the characters of ``cleantext`` where they are read, with file and
+    line; one that arrives here anyway is a bug of ours, and no feed or sitemap may carry it."""
+    found = forbidden_character(value)
+    if found:
+        raise ValueError(f"{describe(found.group())} reached a feed or sitemap: every reader should have refused it")
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
