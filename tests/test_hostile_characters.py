@@ -16,7 +16,7 @@ from pipeline.sources import read_article
 from tests.helpers import DATA
 from tests.test_hostile import CATALOG, GOOD, expect_refusal, published, run, state  # noqa: F401 -- fixture
 
-FAST = Limits(connect_timeout=2, read_timeout=2, retries=1, backoff=0)
+FAST = Limits(connect_timeout=2, read_timeout=2, retries=1, backoff=0, allow_hosts=("127.0.0.1",))
 BAD = "sources/bad.md"
 
 
