@@ -53,7 +53,7 @@ def check_entry(entry: Entry, source_lang: str, target_lang: str) -> Iterator[tu
     # numbers only where a digit (or a word like "twice") is, and make the counters that word a
     # finding only for the few entries that have one.
     source, target = entry.msgid, entry.msgstr
-    if quantities.may_hold(source, source_lang) or quantities.may_hold(target, target_lang):
+    if quantities.may_hold(source, target):
         yield from _check_quantities(source, target, source_lang, target_lang)
     if "](" in source or "](" in target:
         links = sorted(_LINK.findall(source)), sorted(_LINK.findall(target))
@@ -83,7 +83,7 @@ def _check_quantities(source: str, target: str, source_lang: str, target_lang: s
     read = quantities.read(source, source_lang, words), quantities.read(target, target_lang, words)
     if read[0].unreadable or read[1].unreadable:
         yield "i18n.number-format", "; ".join(
-            f"{', '.join(repr(t) for t in r.unreadable)} in the {side} is not a number in {quantities.describe(lang)}"
+            f"{_some(r.unreadable)} in the {side} is not a number in {quantities.describe(lang)}"
             for r, side, lang in zip(read, ("source", "translation"), (source_lang, target_lang)) if r.unreadable
         ) + "; write it so, since a reader may take it for another value"
     elif read[0].found != read[1].found:
@@ -92,8 +92,15 @@ def _check_quantities(source: str, target: str, source_lang: str, target_lang: s
         # "1.000" is a thousand in German and one in English: where both sides write the same,
         # the message says how each side reads it
         same = {read[0].written(k) for k in missing} & {read[1].written(k) for k in extra}
-        yield "i18n.number-mismatch", _difference("numbers", *(
-            Counter({_shown(r.written(k), k, same): n for k, n in keys.items()}) for r, keys in zip(read, (missing, extra))))
+        shown = (Counter({_shown(r.written(k), k, same): n for k, n in keys.items()})
+                 for r, keys in zip(read, (missing, extra)))
+        yield "i18n.number-mismatch", _difference("numbers", *shown)
+
+
+def _some(tokens: tuple[str, ...]) -> str:
+    """The first few tokens, each cut short: a finding is one line, whatever a translator typed."""
+    shown = ", ".join(repr(t if len(t) <= 20 else t[:20] + "...") for t in tokens[:3])
+    return f"{shown} and {len(tokens) - 3} more" if len(tokens) > 3 else shown
 
 
 def _shown(written: str, key: tuple, same: set[str]) -> str:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator, Mapping
+from typing import NamedTuple
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -106,19 +106,28 @@ TIME_SUFFIXES: Mapping[str, Mapping[str, int]] = {  # the hours each adds: "8 pm
 }
 LANGUAGES_WITH_WORDS = frozenset(TIMES_WORDS)  # words are compared only between two of these
 
+
+def _needles(words) -> tuple[str, ...]:
+    """Strings one of which every counting word holds: ("mal", "once", "thrice", "time", "twice")."""
+    endings = {w.split()[-1].casefold() for w in words}
+    return tuple(e for e in sorted(endings) if not any(o != e and o in e for o in endings))
+
+
+_COUNTING_NEEDLES = _needles([w for words in TIMES_WORDS.values() for w in words])
+
 _SPACE = "[ \u00a0\u202f\u2009]"  # between a number and its unit, or grouping digits
 _FRACTIONS = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
 _DIGITS = re.compile(rf"[\d{_FRACTIONS}]+")
 _DASHES = "-–—‒"
 _SIGNS = "-−–+"
+_WORD = 12  # the longest counting word or month's name, and then some
 _SEPARATOR = re.compile("[.,'’\u00a0\u202f\u2009]")
 _LINK = re.compile(r"\]\([^)\s]+")
 _IDENT = re.compile(r"(?P<ident>[^\W\d_]+\d\w*(?:[.,]\d+)*)")
 
 
-@dataclass(frozen=True)
-class Reading:
-    """What a text says in numbers."""
+class Reading(NamedTuple):
+    """What a text says in numbers (a tuple: two are made per entry with a digit)."""
 
     found: list[tuple]  # each quantity, sorted, e.g. ("n", Decimal("2.5"), "mg"); "" for no unit, 0 for no year
     spans: list[tuple[tuple, int, int]]  # each quantity with where the text writes it
@@ -131,21 +140,23 @@ class Reading:
         return " ".join(self.text[start:end].split())
 
 
-@dataclass(frozen=True)
-class _Amount:
-    value: Decimal | Fraction
+class _Amount(NamedTuple):
+    """A number with its unit, where the text writes it (a tuple: one is made per number)."""
+
+    value: int | Decimal | Fraction
     unit: str  # "" for none
     start: int
     end: int
-    plain: bool  # a bare small integer, the "1" of "1/2"
+    plain: bool  # a bare one-digit integer, the "1" of "1/2"
 
 
-def may_hold(text: str, lang: str) -> bool:
-    """Whether the text could hold a quantity at all: the fast path for most units of a page."""
-    if _DIGITS.search(text):
+def may_hold(source: str, target: str) -> bool:
+    """Whether a text or its translation could hold a quantity at all: most units of a page
+    have no digit and no counting word, and are passed over with this."""
+    if _DIGITS.search(source) or _DIGITS.search(target):
         return True
-    needles = _grammar(lang, True).needles
-    return bool(needles) and any(needle in text.casefold() for needle in needles)
+    folded = f"{source}\n{target}".casefold()
+    return any(map(folded.__contains__, _COUNTING_NEEDLES))
 
 
 def read(text: str, lang: str, words: bool) -> Reading:
@@ -180,8 +191,8 @@ def read(text: str, lang: str, words: bool) -> Reading:
                 unreadable.append(match.group())
             else:
                 quantities.append((key, match.start(), end))
-    if grammar.needles and any(needle in text.casefold() for needle in grammar.needles):
-        quantities += ((grammar.quantity(m), m.start(), m.end()) for m in grammar.counted.finditer(text))
+    if grammar.needles:
+        quantities += ((grammar.quantity(m), m.start(), m.end()) for m in grammar.counts(text))
     if amounts:
         quantities += grammar.combine(text, amounts)
     found = [q[0] for q in quantities]
@@ -228,10 +239,26 @@ def _locale(lang: str) -> Locale:
     raise AssertionError("Babel knows English")
 
 
-def _alternatives(spellings) -> str:
-    """A regex that matches any of the spellings, longest first, spaces as any space."""
-    parts = sorted(set(spellings), key=len, reverse=True)
-    return "|".join(rf"\s+".join(map(re.escape, s.split(" "))) for s in parts)
+def _alternatives(spellings, lower: bool = True) -> str:
+    """A regex that matches any of the spellings (lowered, for a case-blind group), longest
+    first, a space as any spaces. A trie, not a list: the engine tries a list's 150 units one by
+    one after every number."""
+    trie: dict = {}
+    for spelling in spellings:
+        node = trie
+        for char in spelling.lower() if lower else spelling:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _branches(trie)
+
+
+def _branches(node: dict) -> str:
+    branches = [(r"\s+" if char == " " else re.escape(char)) + _branches(child)
+                for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in node else body
 
 
 class _Grammar:
@@ -244,13 +271,18 @@ class _Grammar:
         self.decimal = get_decimal_symbol(locale)
         self.group = get_group_symbol(locale)
         self.groups = {self.group, "\u00a0", "\u202f", "\u2009"}
+        # A unit or period in words is read in any language of the registry, the text's own
+        # last, so that it decides where two differ (German "Billion" is an English trillion):
+        # a German text that writes "42 minutes" says 42 minutes, untranslated but not wrong.
+        spoken = sorted(LANGUAGES_WITH_WORDS, key=lambda lang: lang == base) if words else []
         self.units: dict[str, str] = {}
-        for unit in UNITS:
-            for spelling in unit.symbols + (unit.words.get(base, ()) if words else ()):
-                self.units[_folded(spelling)] = self.units[spelling] = unit.key
-        self.periods = {f: key for key, by_lang in PERIODS.items() for s in by_lang.get(base, ())
-                        for f in (s, _folded(s))} if words else {}
-        counting = TIMES_WORDS.get(base, {}) if words else {}
+        for spellings, key in [(u.symbols, u.key) for u in UNITS] + [(u.words.get(lang, ()), u.key)
+                                                                     for lang in spoken for u in UNITS]:
+            for spelling in spellings:
+                self.units[_folded(spelling)] = self.units[spelling] = key
+        self.periods = {f: key for lang in spoken for key, by_lang in PERIODS.items() for s in by_lang.get(lang, ())
+                        for f in (s, _folded(s))}
+        counting = {w: n for lang in spoken for w, n in TIMES_WORDS.get(lang, {}).items()}
         self.counting = {_folded(w): n for w, n in counting.items()}
         to, pairs = RANGE_WORDS.get(base, ((), ())) if words else ((), ())
         # "3- bis 5-mal": German leaves the hyphen of the first number of a range
@@ -263,15 +295,16 @@ class _Grammar:
         self.time_suffixes = {s.casefold(): h for s, h in suffixes.items()}
         months = self._months(locale)
         self.months = {name.casefold(): n for name, n in months.items()}
-        month = _alternatives(months)
+        self.month_words = {w for name in months for w in (name, name + ".")}  # as they stand before a day
+        month = _alternatives(months, lower=False)
         self.day_first = get_date_format("short", locale).pattern.lower().find("d") < \
             get_date_format("short", locale).pattern.lower().find("m")
         unit = _alternatives(self.units)
         period = _alternatives(self.periods)
         number = rf"\d+(?:[.,'’\u00a0\u202f\u2009]\d+)*[{_FRACTIONS}]?|[{_FRACTIONS}]"
         ordinal_part = rf"(?:{'|'.join(ordinal)})(?!\w)|" if ordinal else ""
-        time_suffix = rf"(?:{_SPACE}*(?P<suffix>{_alternatives(suffixes)})(?!\w))?" if suffixes else ""
-        hour_suffix = rf"(?P<hsuffix>{_alternatives(suffixes)})(?!\w)" if suffixes else "(?!)"
+        time_suffix = rf"(?:{_SPACE}*(?i:(?P<suffix>{_alternatives(suffixes)}))(?!\w))?" if suffixes else ""
+        hour_suffix = rf"(?i:(?P<hsuffix>{_alternatives(suffixes)}))(?!\w)" if suffixes else "(?!)"
         # Each pattern is tried only where a digit is (or, for "twice a day", a counting word):
         # scanning every position of every text with them cost six times the rest of the QA.
         self.at_digit = re.compile("|".join([
@@ -291,10 +324,35 @@ class _Grammar:
             rf"|(?P<my>({month})\.?\s+(\d{{4}})(?!\d))")
         self.counted = re.compile(
             rf"(?P<counted>(?i:(?<!\w)({_alternatives(counting) or '(?!)'})){_SPACE}+(?i:({period or '(?!)'}))(?!\w))")
-        # a counting word holds one of these, so that most texts are passed over with "in":
-        # ("mal",) for German, ("once", "thrice", "time", "twice") for English
-        endings = {w.split()[-1].casefold() for w in counting}
-        self.needles = tuple(e for e in sorted(endings) if not any(o != e and o in e for o in endings))
+        self.needles = _needles(counting)
+
+    def counts(self, text: str) -> list[re.Match]:
+        """The counts in words ("twice a day"), tried only at the words that hold a needle:
+        a scan of every position cost more than the rest of the entry's checks."""
+        folded = text.lower()
+        if len(folded) != len(text):  # a letter that lowers to two: positions would shift
+            return list(self.counted.finditer(text))
+        found: dict[int, re.Match] = {}
+        for needle in self.needles:
+            at = folded.find(needle)
+            while at != -1:
+                # a counting word is short: looking back further would make a translator's
+                # "malmalmal..." cost the square of its length
+                start = at
+                while start > at - _WORD and start and folded[start - 1].isalpha():
+                    start -= 1
+                before = start
+                while before > start - _WORD and before and not folded[before - 1].isalnum():
+                    before -= 1
+                while before > start - 2 * _WORD and before and folded[before - 1].isalpha():
+                    before -= 1
+                for word in (before, start):  # "drei Mal täglich" starts a word earlier
+                    match = self.counted.match(text, word)
+                    if match and word not in found:
+                        found[word] = match
+                        break
+                at = folded.find(needle, at + len(needle))
+        return [found[start] for start in sorted(found)]
 
     def at(self, text: str, digit: int) -> re.Match | None:
         """The quantity that the digit at ``digit`` is part of, if any."""
@@ -303,12 +361,13 @@ class _Grammar:
             start = digit - 1
             while start and text[start - 1].isalpha():
                 start -= 1
-            return _IDENT.match(text, start)
-        if before.isspace():  # after a month's name: "February 13"
-            start = text.rfind(" ", 0, digit - 1) + 1
-            word = text[start:digit - 1].rstrip(".")
-            if word.lstrip("(").casefold() in self.months:
-                found = self.month_first.match(text, start + len(word) - len(word.lstrip("(")))
+            return _IDENT.match(text, start)  # consumes the digits after it: each letter is passed once
+        if before.isspace() and digit > 1 and (text[digit - 2].isalpha() or text[digit - 2] == "."):
+            # after a month's name: "February 13", "Feb. 13"
+            space = text.rfind(" ", max(0, digit - 1 - _WORD), digit - 1)  # a month's name is short
+            word = text[space + 1:digit - 1] if space != -1 or digit - 1 <= _WORD else ""
+            if word in self.month_words:
+                found = self.month_first.match(text, digit - 1 - len(word))
                 if found:
                     return found
         if before in _SIGNS and (digit == 1 or text[digit - 2].isspace() or text[digit - 2] in "(["):
@@ -329,7 +388,9 @@ class _Grammar:
     def value(self, token: str) -> Decimal | Fraction | None:
         """The value of a number token as this language writes it, None if it writes it otherwise."""
         if token.isdecimal():
-            return Decimal(token)
+            # an int equals the Decimal and Fraction of its value and hashes alike; past 4,300
+            # digits Python refuses to make one from a string
+            return int(token) if len(token) <= 18 else Decimal(token)
         fraction = None
         if token[-1] in _FRACTIONS:
             fraction = Fraction(unicodedata.numeric(token[-1])).limit_denominator(10)
@@ -352,7 +413,7 @@ class _Grammar:
         if value is None:
             return None
         if sign in ("-", "−", "–"):
-            value = -value
+            value = value.copy_negate() if isinstance(value, Decimal) else -value  # exact, however long
         if spelling is None:
             return _Amount(value, "", match.start(), match.end("num"), len(num) == 1 and num.isdigit() and not sign)
         unit, end = self.units.get(spelling) or self.units[_folded(spelling)], match.end("unit")
@@ -389,9 +450,15 @@ class _Grammar:
     def _month(self, name: str) -> int:
         return self.months[name.rstrip(".").casefold()]
 
-    def combine(self, text: str, amounts: list[_Amount]) -> Iterator[tuple[tuple, int, int]]:
+    def combine(self, text: str, amounts: list[_Amount]) -> list[tuple[tuple, int, int]]:
         """Amounts as quantities: two joined by a range word are a range, by a slash a fraction
         (1/2) or a pair (120/80 mmHg)."""
+        if len(amounts) == 1:
+            a = amounts[0]
+            return [(("n", a.value, a.unit), a.start, a.end)]
+        return list(self._combined(text, amounts))
+
+    def _combined(self, text: str, amounts: list[_Amount]) -> Iterator[tuple[tuple, int, int]]:
         i = 0
         while i < len(amounts):
             a = amounts[i]
@@ -446,6 +513,7 @@ def _grammar(lang: str, words: bool) -> _Grammar:
     return _Grammar(lang, words)
 
 
+@functools.lru_cache(maxsize=None)
 def words_shared(source_lang: str, target_lang: str) -> bool:
     """Whether the registry has words for both languages; without, only symbols (mg, %) count,
     so a word of one language never stands against nothing in the other."""

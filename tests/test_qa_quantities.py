@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,7 @@ def _rows() -> list[tuple[str, str, str, str, str]]:
 
 def _po(source: str, target: str, source_lang: str | None, target_lang: str, folder: str | None = None):
     """A real catalog with one confirmed translation, read as the pipeline reads one."""
+    source, target = (t.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") for t in (source, target))
     source_header = f'"X-Source-Language: {source_lang}\\n"\n' if source_lang else ""
     text = (f'msgid ""\nmsgstr ""\n"Language: {target_lang}\\n"\n{source_header}'
             f'"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
@@ -167,3 +168,12 @@ def test_a_dangerous_translation_fails_publish_strict_naming_the_file_and_line(t
     assert strict.returncode == 1 and "Traceback" not in strict.stderr
     assert f"locales/de/LC_MESSAGES/t-legs-01.po:{line}: i18n.number-mismatch" in strict.stderr
     assert "not in the source: 10 kg" in strict.stderr
+
+
+@pytest.mark.parametrize("hostile", ["mal" * 60_000, "a\n1" * 60_000, "1." * 90_000, "1,5 " * 45_000,
+                                     "Mai 1 " * 30_000, "x" * 90_000 + " 1" * 30_000, "1-" * 90_000,
+                                     "zwischen 1 und " * 12_000, "9" * 180_000])
+def test_a_translators_hostile_text_is_checked_without_hanging(hostile):
+    started = time.monotonic()
+    findings("Take 2.5 mg twice a day.", hostile, "en", "de")
+    assert time.monotonic() - started < 20  # a generous bound: the square of these would be hours
