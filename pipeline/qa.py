@@ -86,9 +86,13 @@ def _check_quantities(source: str, target: str, source_lang: str, target_lang: s
             f"{_some(r.unreadable)} in the {side} is not a number in {quantities.describe(lang)}"
             for r, side, lang in zip(read, ("source", "translation"), (source_lang, target_lang)) if r.unreadable
         ) + "; write it so, since a reader may take it for another value"
-    elif read[0].found != read[1].found:
-        found = Counter(read[0].found), Counter(read[1].found)
-        missing, extra = found[0] - found[1], found[1] - found[0]
+        return
+    if read[0].found == read[1].found:
+        return
+    found = Counter(read[0].found), Counter(read[1].found)
+    missing, extra = found[0] - found[1], found[1] - found[0]
+    quantities.unsaid(missing, extra)
+    if missing or extra:
         # "1.000" is a thousand in German and one in English: where both sides write the same,
         # the message says how each side reads it
         same = {read[0].written(k) for k in missing} & {read[1].written(k) for k in extra}

@@ -77,6 +77,10 @@ UNITS: tuple[Unit, ...] = (
     Unit("trillion (10¹²)", (), {"en": ("trillions", "trillion"), "de": ("Billionen", "Billion")}),
 )
 
+# Units one language says and the other leaves out: "children under 12" are "Kinder unter 12
+# Jahren". A number with one of these matches the same number without a unit.
+UNSAID_UNITS = frozenset({"years"})
+
 # How often: after "times" ("3 times a day", "3-mal täglich") or a word that counts ("twice a day").
 PERIODS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "a day": {"en": ("a day", "per day", "daily", "each day", "every day"),
@@ -198,6 +202,20 @@ def read(text: str, lang: str, words: bool) -> Reading:
     found = [q[0] for q in quantities]
     found.sort()
     return Reading(found, quantities, text, tuple(unreadable))
+
+
+def unsaid(missing, extra) -> None:
+    """Take out of two Counters of quantities the pairs that differ only by an unsaid unit."""
+    for key in [k for k in missing if k[0] == "n" and k[2] in UNSAID_UNITS] + \
+            [k for k in extra if k[0] == "n" and k[2] in UNSAID_UNITS]:
+        own, other = (missing, extra) if key in missing else (extra, missing)
+        bare = ("n", key[1], "")
+        while own[key] > 0 and other[bare] > 0:
+            own[key] -= 1
+            other[bare] -= 1
+    for counter in (missing, extra):
+        for key in [k for k, n in counter.items() if n <= 0]:
+            del counter[key]
 
 
 def plain(key: tuple) -> str:

@@ -177,3 +177,15 @@ def test_a_translators_hostile_text_is_checked_without_hanging(hostile):
     started = time.monotonic()
     findings("Take 2.5 mg twice a day.", hostile, "en", "de")
     assert time.monotonic() - started < 20  # a generous bound: the square of these would be hours
+
+
+def test_ingest_takes_a_pair_whose_numbers_disagree_as_doubtful():
+    from pipeline.ingest import align
+    from pipeline.model import Origin, Segment
+
+    def units(*texts):
+        return tuple(Segment(text, "paragraph", Origin("x", 0)) for text in texts)
+
+    source = units("Take 2.5 mg twice a day.", "Drink 1.5 litres a day.", "Give 400 ml.")
+    page = units("Nehmen Sie 2,5 mg zweimal täglich.", "Trinken Sie 1.5 Liter am Tag.", "Geben Sie 400 l.")
+    assert [sure for _, _, sure in align(source, page, "en", "de")[0]] == [True, False, False]
