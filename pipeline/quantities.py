@@ -247,7 +247,7 @@ def describe(lang: str) -> str:
 
 # ---------------------------------------------------------------- the grammar of one language
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=1024)
 def _locale(lang: str) -> Locale:
     for name in (lang.replace("-", "_"), lang.replace("-", "_").split("_")[0], "en"):
         try:
@@ -526,12 +526,18 @@ def _time(hour: int, minute: int, add: int) -> tuple | None:
     return ("time", (hour + add) % 24, minute)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=256)
 def _grammar(lang: str, words: bool) -> _Grammar:
-    return _Grammar(lang, words)
+    return _compiled(str(_locale(lang)), words)
 
 
 @functools.lru_cache(maxsize=None)
+def _compiled(locale: str, words: bool) -> _Grammar:
+    """One grammar per locale Babel knows, however a header spells it ("de-AT", "de_XX")."""
+    return _Grammar(locale, words)
+
+
+@functools.lru_cache(maxsize=1024)
 def words_shared(source_lang: str, target_lang: str) -> bool:
     """Whether the registry has words for both languages; without, only symbols (mg, %) count,
     so a word of one language never stands against nothing in the other."""
