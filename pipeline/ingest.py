@@ -227,7 +227,7 @@ def ingest_translation(root: Path, address: str, source_id: str, lang: str, forc
         raise IngestError(f"--lang must be a target language of {source_id} (not {lang})", address)
     fetched = fetched or fetch(address, limits=with_site_hosts(limits, config))
     page, _ = remove_forbidden_everywhere(READERS[fetched.media_type](fetched.text, fetched.url))  # before a catalog holds them
-    pairs, unmatched = align(segments(source), _page_units(page, source, lang))
+    pairs, unmatched = align(segments(source), _page_units(page, source, lang), source.source_lang, lang)
     path = catalogs.catalog_path(lang, source_id)
     old = (root / path).read_bytes() if (root / path).exists() else None
     if old is None:
@@ -249,7 +249,8 @@ def _page_units(page: ImportedPage, source: Article, lang: str) -> tuple[Segment
     return segments(shadow)
 
 
-def align(source: tuple[Segment, ...], page: tuple[Segment, ...]) -> tuple[list[tuple[Segment, Segment, bool]], list[Segment]]:
+def align(source: tuple[Segment, ...], page: tuple[Segment, ...], source_lang: str = "en",
+          target_lang: str = "de") -> tuple[list[tuple[Segment, Segment, bool]], list[Segment]]:
     """Pair source units with page units by structure and order; each pair says if it is sure.
 
     A pair is sure when both stand in a stretch of the same kinds of unit and share their
@@ -263,18 +264,18 @@ def align(source: tuple[Segment, ...], page: tuple[Segment, ...]) -> tuple[list[
             continue
         for offset in range(min(i2 - i1, j2 - j1)):
             a, b = source[i1 + offset], page[j1 + offset]
-            sure = tag == "equal" and _agree(a.msgid, b.msgid)
+            sure = tag == "equal" and _agree(a.msgid, b.msgid, source_lang, target_lang)
             pairs.append((a, b, sure))
             matched.add(i1 + offset)
     return pairs, [s for i, s in enumerate(source) if i not in matched]
 
 
-def _agree(source: str, target: str) -> bool:
+def _agree(source: str, target: str, source_lang: str, target_lang: str) -> bool:
     if not source or not target:
         return False
     ratio = len(target) / len(source)
-    return 0.4 <= ratio <= 2.5 and not any(kind in ("i18n.number-mismatch", "i18n.link-mismatch")
-                                           for kind, _ in check_entry(Entry(source, target)))
+    return 0.4 <= ratio <= 2.5 and not any(kind in ("i18n.number-mismatch", "i18n.number-format", "i18n.link-mismatch")
+                                           for kind, _ in check_entry(Entry(source, target), source_lang, target_lang))
 
 
 def _fill(po: PoFile, pairs: list[tuple[Segment, Segment, bool]], force: bool,

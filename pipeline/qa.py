@@ -1,5 +1,9 @@
 """Translation QA: compare each confirmed translation with its source for what must survive
-translation in health content: numbers, markup and links, placeholders, spacing.
+translation in health content: numbers with their units, markup and links, placeholders, spacing.
+
+Numbers are read as a reader of each language reads them (``pipeline.quantities``): "2.5 mg" in
+English is "2,5 mg" in German, and a German "2.5" is reported, since a German reader may take it
+for 25.
 
 Findings are warnings with a location and a short kind (``i18n.number-mismatch``);
 ``--strict`` turns them into failure.
@@ -11,23 +15,31 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from pipeline import quantities
 from pipeline.model import Finding
 from pipeline.pofile import Entry, PoFile
 
 _NUMBER = re.compile(r"\d+(?:[.,\u202f\u00a0]\d+)*")
 _LINK = re.compile(r"\]\(([^)\s]+)")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
-_SEPARATORS = str.maketrans("", "", ".,\u202f\u00a0")
 _LONG = 40  # a translation identical to a source this long was probably not translated
 
 
-def check_catalog(domain: str, path: str, catalog: PoFile) -> list[Finding]:
-    """The findings for one catalog's confirmed translations."""
+def check_catalog(domain: str, path: str, catalog: PoFile, source_lang: str | None = None) -> list[Finding]:
+    """The findings for one catalog's confirmed translations.
+
+    The languages are the catalog's: its ``Language`` and ``X-Source-Language`` headers, else
+    the ``locales/<lang>/`` folder it is in and ``source_lang`` (the article's, if the caller
+    knows it), else English.
+    """
+    folder = path.split("/")[1] if path.startswith("locales/") and path.count("/") >= 2 else None
+    target = catalog.header_field("Language") or folder or "en"
+    source = catalog.header_field("X-Source-Language") or source_lang or "en"
     return [
         Finding(kind, path, entry.line, f"{_what(domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
         for entry in catalog.active()
         if entry.translated
-        for kind, message in check_entry(entry)
+        for kind, message in check_entry(entry, source, target)
     ]
 
 
@@ -35,13 +47,14 @@ def _what(domain: str) -> str:
     return "site text" if domain == "site" else f"article {domain}"
 
 
-def check_entry(entry: Entry) -> Iterator[tuple[str, str]]:
-    # Every entry is checked on each cold build: compare cheap sorted lists and counts, and make
-    # the counters that word a finding only for the few entries that have one.
+def check_entry(entry: Entry, source_lang: str, target_lang: str) -> Iterator[tuple[str, str]]:
+    """The problems of one translation (msgstr) of a source text (msgid) in ``source_lang``."""
+    # Every entry is checked on each cold build: compare cheap sorted lists and counts, read
+    # numbers only where a digit (or a word like "twice") is, and make the counters that word a
+    # finding only for the few entries that have one.
     source, target = entry.msgid, entry.msgstr
-    numbers = _numbers(source), _numbers(target)
-    if numbers[0] != numbers[1]:
-        yield "i18n.number-mismatch", _difference("numbers", *map(Counter, numbers))
+    if quantities.may_hold(source, target):
+        yield from _check_quantities(source, target, source_lang, target_lang)
     if "](" in source or "](" in target:
         links = sorted(_LINK.findall(source)), sorted(_LINK.findall(target))
         if links[0] != links[1]:
@@ -60,10 +73,42 @@ def check_entry(entry: Entry) -> Iterator[tuple[str, str]]:
         yield "i18n.untranslated", "the translation is identical to the source; is it translated?"
 
 
-def _numbers(text: str) -> list[str]:
-    """Numbers without their separators, sorted: 1.5 and 1,5, 1,000 and 1.000 count as the same."""
-    without_links = _LINK.sub("](", text) if "](" in text else text
-    return sorted(n.translate(_SEPARATORS) for n in _NUMBER.findall(without_links))
+def _check_quantities(source: str, target: str, source_lang: str, target_lang: str) -> Iterator[tuple[str, str]]:
+    """Numbers, with their units, ranges, dates and times, as values: "2.5 mg" is "2,5 mg".
+
+    A number its language does not write so (German "2.5") is the one finding of the entry: which
+    value it stands for is the question, so comparing it would only add a second line.
+    """
+    words = quantities.words_shared(source_lang, target_lang)
+    read = quantities.read(source, source_lang, words), quantities.read(target, target_lang, words)
+    if read[0].unreadable or read[1].unreadable:
+        yield "i18n.number-format", "; ".join(
+            f"{_some(r.unreadable)} in the {side} is not a number in {quantities.describe(lang)}"
+            for r, side, lang in zip(read, ("source", "translation"), (source_lang, target_lang)) if r.unreadable
+        ) + "; write it so, since a reader may take it for another value"
+        return
+    if read[0].found == read[1].found:
+        return
+    found = Counter(read[0].found), Counter(read[1].found)
+    missing, extra = found[0] - found[1], found[1] - found[0]
+    quantities.unsaid(missing, extra)
+    if missing or extra:
+        # "1.000" is a thousand in German and one in English: where both sides write the same,
+        # the message says how each side reads it
+        same = {read[0].written(k) for k in missing} & {read[1].written(k) for k in extra}
+        shown = (Counter({_shown(r.written(k), k, same): n for k, n in keys.items()})
+                 for r, keys in zip(read, (missing, extra)))
+        yield "i18n.number-mismatch", _difference("numbers", *shown)
+
+
+def _some(tokens: tuple[str, ...]) -> str:
+    """The first few tokens, each cut short: a finding is one line, whatever a translator typed."""
+    shown = ", ".join(repr(t if len(t) <= 20 else t[:20] + "...") for t in tokens[:3])
+    return f"{shown} and {len(tokens) - 3} more" if len(tokens) > 3 else shown
+
+
+def _shown(written: str, key: tuple, same: set[str]) -> str:
+    return f"{written} (read as {quantities.plain(key)})" if written in same else written
 
 
 def _has_markup(text: str) -> bool:

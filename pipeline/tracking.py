@@ -262,7 +262,8 @@ def _plan_unit(unit: Unit, config: SiteConfig, when: dt.datetime, existing: Mapp
             translation.__dict__["published"] = existing[published_path(lang, unit.domain)]  # parsed to check it
         translations.append(translation)
         merged.append(old if data == files[path] and isinstance(old, PoFile) else data)
-    checked = [f for t, po in zip(translations, merged) for f in check_catalog(t.domain, t.path, _as_read(t.path, po))
+    checked = [f for t, po in zip(translations, merged)
+               for f in check_catalog(t.domain, t.path, _as_read(t.path, po), unit.source_lang)
                ] if check or not touched else []
     return _Planned(tuple(translations), tuple(findings), tuple(checked)), frozenset(wanted)
 
