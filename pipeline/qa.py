@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from pipeline import quantities
+from pipeline.catalogs import usable
 from pipeline.model import Finding
 from pipeline.pofile import Entry, PoFile
 
@@ -38,7 +39,7 @@ def check_catalog(domain: str, path: str, catalog: PoFile, source_lang: str | No
     return [
         Finding(kind, path, entry.line, f"{_what(domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
         for entry in catalog.active()
-        if entry.translated
+        if usable(entry)  # one whose placeholders do not fit is never shown, and reported as such
         for kind, message in check_entry(entry, source, target)
     ]
 

@@ -49,6 +49,7 @@ def test_a_placeholder_mistake_in_site_po_is_reported_and_never_shown(published,
     warning = next(line for line in result.stderr.splitlines() if "i18n.format-invalid" in line)
     assert warning.startswith(f"warning: {SITE_PO}:69: ")  # the entry of "Created on %(date)s"
     assert "i18n.site-words-behind" in result.stderr
+    assert "i18n.placeholder-mismatch" not in result.stderr  # told once, not twice
     assert german_dates(published) == before  # the last complete words: "Erstellt am 2. Juni 2022 ..."
     assert "Erstellt am" in before and "{" not in before
     check = run_cli(published, "check")  # what publish warns of, check refuses
