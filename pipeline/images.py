@@ -146,8 +146,8 @@ def picture_problem(src: str) -> str | None:
             or ".." in path.parts or path.parts[0] != IMAGES or len(path.parts) < 2):
         return "must be a file in sources/images/, written images/file.svg"
     if path.suffix not in SUFFIXES:
-        return (f"is not a picture file; name a .png, .jpg, .jpeg, .gif, .webp or .svg file "
-                f"(a suffix in lower case) that holds that kind of picture")
+        return ("is not a picture file; name a .png, .jpg, .jpeg, .gif, .webp or .svg file "
+                "(a suffix in lower case) that holds that kind of picture")
     return None
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DATA, ROOT
+from tests.helpers import DATA, ROOT, run_main
 
 
 @pytest.fixture
@@ -23,6 +23,14 @@ def tiny_site(tmp_path: Path) -> Path:
     root = tmp_path / "tiny"
     shutil.copytree(DATA / "site-tiny", root)
     return root
+
+
+@pytest.fixture
+def published(tiny_site: Path, capsys, monkeypatch) -> Path:
+    """The tiny site, published once (in this process) at the tests' fixed time."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    assert run_main(tiny_site, capsys, "publish")[0] == 0
+    return tiny_site
 
 
 @pytest.fixture(scope="session")

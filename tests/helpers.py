@@ -27,6 +27,28 @@ def run_cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subpro
     )
 
 
+def run_main(root: Path, capsys, *args: str) -> tuple[int, str, str]:
+    """``main(["--root", ROOT, *ARGS])`` in this process: the exit code, stdout and stderr."""
+    from pipeline.cli import main
+
+    code = main(["--root", str(root), *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def project_state(root: Path) -> dict[str, bytes]:
+    """Every file an editor, a translator or a reader could see changed: sources, catalogs, site."""
+    return tree(root / "sources") | tree(root / "locales") | tree(root / "output")
+
+
+def edit(root: Path, path: str, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there) by ``new`` once in the file at ``path`` below ``root``."""
+    file = root / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text, old
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file below ``folder`` with its bytes, keyed by POSIX path."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

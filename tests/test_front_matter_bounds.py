@@ -14,7 +14,7 @@ import yaml
 from pipeline import sources
 from pipeline.errors import SourceError
 from tests.helpers import ROOT
-from tests.test_hostile import GOOD, expect_refusal, published  # noqa: F401 -- fixture
+from tests.test_hostile import GOOD, expect_refusal
 
 BAD = "sources/bad.md"
 ALIASES = "YAML anchors and aliases (&name, *name) are not supported in front matter"

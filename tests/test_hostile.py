@@ -8,8 +8,7 @@ import json
 import pytest
 from lxml import etree, html
 
-from pipeline.cli import main
-from tests.helpers import tree
+from tests.helpers import project_state, run_main
 
 GOOD = """---
 id: hostile-01
@@ -103,33 +102,16 @@ CONFIG_CASES = [
 ]
 
 
-def state(root):
-    return tree(root / "sources") | tree(root / "locales") | tree(root / "output")
-
-
-def run(root, capsys, *args):
-    code = main(["--root", str(root), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def published(tiny_site, capsys, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-    assert run(tiny_site, capsys, "publish")[0] == 0
-    return tiny_site
-
-
 def expect_refusal(root, capsys, prefix, text, before=None):
-    before = before if before is not None else state(root)
-    code, out, err = run(root, capsys, "publish")
+    before = before if before is not None else project_state(root)
+    code, out, err = run_main(root, capsys, "publish")
     assert code == 1, out + err
     first = err.splitlines()[0]
     assert first.startswith(prefix), err
     assert text in err, err
     assert "Traceback" not in err
     assert err.splitlines()[-1].endswith("nothing was written")
-    assert state(root) == before
+    assert project_state(root) == before
 
 
 @pytest.mark.parametrize(("name", "path", "data", "prefix", "text"), SOURCE_CASES, ids=[c[0] for c in SOURCE_CASES])
@@ -189,7 +171,7 @@ def test_a_bad_source_date_epoch_is_refused(published, capsys, monkeypatch):
 
 def test_a_bom_and_crlf_are_accepted(published, capsys):
     (published / "sources/windows.md").write_bytes(b"\xef\xbb\xbf" + GOOD.replace("\n", "\r\n").encode())
-    code, out, err = run(published, capsys, "publish")
+    code, out, err = run_main(published, capsys, "publish")
     assert code == 0, err
     assert "Walking every day helps." in (published / "output/en/hostile-01.html").read_text()
 
@@ -209,7 +191,7 @@ def test_a_bom_and_crlf_are_accepted(published, capsys):
 def test_a_translators_markup_never_reaches_a_page_or_feed(published, capsys, translation):
     path = published / CATALOG
     path.write_text(path.read_text().replace('msgstr "aufstehen"', f'msgstr "{translation}"'))
-    code, out, err = run(published, capsys, "publish")
+    code, out, err = run_main(published, capsys, "publish")
     assert code == 0, err
     assert_safe(html.fromstring((published / "output/de/beinuebungen.html").read_bytes()))
     atom = etree.parse(str(published / "output/de/feed.atom"))
@@ -236,8 +218,8 @@ def assert_safe(doc) -> None:
 def test_a_translation_for_a_msgid_the_source_never_had_is_kept_and_reported(published, capsys):
     path = published / CATALOG
     path.write_text(path.read_text() + '\nmsgid "Invented by hand"\nmsgstr "Von Hand erfunden"\n')
-    code, out, err = run(published, capsys, "publish")
+    code, out, err = run_main(published, capsys, "publish")
     assert code == 0
     assert f"warning: {CATALOG}:" in err and "i18n.unknown-msgid" in err
     assert '#~ msgid "Invented by hand"\n#~ msgstr "Von Hand erfunden"' in path.read_text()
-    assert "i18n.unknown-msgid" not in run(published, capsys, "publish", "--strict")[2]  # reported once, then kept
+    assert "i18n.unknown-msgid" not in run_main(published, capsys, "publish", "--strict")[2]  # reported once, then kept

@@ -13,8 +13,8 @@ from pipeline.config import load_config
 from pipeline.fetch import Limits
 from pipeline.ingest import ingest
 from pipeline.sources import read_article
-from tests.helpers import DATA
-from tests.test_hostile import CATALOG, GOOD, expect_refusal, published, run, state  # noqa: F401 -- fixture
+from tests.helpers import DATA, project_state, run_main
+from tests.test_hostile import CATALOG, GOOD, expect_refusal
 
 FAST = Limits(connect_timeout=2, read_timeout=2, retries=1, backoff=0, allow_hosts=("127.0.0.1",))
 BAD = "sources/bad.md"
@@ -77,24 +77,24 @@ def test_a_reference_style_link_is_refused_with_how_to_write_it(published, capsy
     text = GOOD + "\nSee [the study][doe] and [Doe].\n\n[doe]: https://example.org/doe\n"
     (published / BAD).write_text(text, encoding="utf-8")
     expect_refusal(published, capsys, f"{BAD}:15: ", "[text](https://example.org/doe)")
-    err = run(published, capsys, "publish")[2]
+    err = run_main(published, capsys, "publish")[2]
     assert f"{BAD}:17: a link reference definition ('[doe]: https://example.org/doe')" in err
 
 
 @pytest.mark.parametrize("name", ["evil\nsources:1: all is well.md", "tab\there.md", "bell\x07.md",
                                   "carriage\rreturn.md", "sep\u2028arator.md", "bytes\udcff.md"])
 def test_a_file_name_that_would_break_its_line_is_refused_on_one_line(published, capsys, name):
-    before = state(published)
+    before = project_state(published)
     path = published / "sources" / name
     path.write_bytes(GOOD.replace("summary: Walking helps.\n", "").encode())
-    code, out, err = run(published, capsys, "publish")
+    code, out, err = run_main(published, capsys, "publish")
     assert code == 1
     lines = err.splitlines()
     assert len(lines) == 2 and lines[1].endswith("nothing was written"), err
     assert lines[0].startswith("sources/") and "the file name holds" in lines[0], err
     assert "\x07" not in err and "\u2028" not in err and "\r" not in err and "\t" not in err
     path.unlink()
-    assert state(published) == before
+    assert project_state(published) == before
 
 
 def test_an_ingested_page_with_control_characters_writes_a_source_without_any(tiny_site, httpserver, capsys):
@@ -122,7 +122,7 @@ def test_an_ingested_page_with_control_characters_writes_a_source_without_any(ti
 ], ids=["newline in the id", "carriage return in the language", "line separator in a topic"])
 def test_a_value_quoted_in_a_message_cannot_forge_a_line(published, capsys, old, new):
     (published / BAD).write_text(front(old, new), encoding="utf-8")
-    code, out, err = run(published, capsys, "publish")
+    code, out, err = run_main(published, capsys, "publish")
     assert code == 1
     lines = err.splitlines()
     assert len(lines) == 2 and lines[0].startswith(f"{BAD}:") and lines[1].endswith("nothing was written"), err

@@ -11,29 +11,11 @@ import feedparser
 import pytest
 from lxml import etree, html
 
-from pipeline.cli import main
-from tests.helpers import DATA, tree
+from tests.helpers import DATA, project_state, run_main
 from tests.test_hostile import assert_safe
 
 CASES = tomllib.loads((DATA / "hostile" / "cases.toml").read_text(encoding="utf-8"))["case"]
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def state(root):
-    return tree(root / "sources") | tree(root / "locales") | tree(root / "output")
-
-
-def run(root, capsys, *args):
-    code = main(["--root", str(root), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def published(tiny_site, capsys, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-    assert run(tiny_site, capsys, "publish")[0] == 0
-    return tiny_site
 
 
 def apply(root, case) -> None:
@@ -53,9 +35,9 @@ def apply(root, case) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_a_hostile_input_is_refused_or_published_harmless(published, capsys, case):
     apply(published, case)
-    before = state(published)
-    checked = run(published, capsys, "check")
-    code, out, err = run(published, capsys, "publish")
+    before = project_state(published)
+    checked = run_main(published, capsys, "check")
+    code, out, err = run_main(published, capsys, "publish")
     assert "Traceback" not in err + checked[2], err
     if case["expect"] == "refused":
         assert code == 1, out + err
@@ -64,7 +46,7 @@ def test_a_hostile_input_is_refused_or_published_harmless(published, capsys, cas
         assert all(line.count(": ") >= 1 and "\n" not in line for line in problems)
         assert case["says"] in err, err
         assert err.splitlines()[-1].endswith("nothing was written")
-        assert state(published) == before
+        assert project_state(published) == before
         assert checked[0] == 1 and case["where"] in checked[2], checked[2]  # check refuses it too
     else:
         assert code == 0, err

@@ -10,8 +10,7 @@ import shutil
 
 import pytest
 
-from pipeline.cli import main
-from tests.helpers import DATA, tree
+from tests.helpers import DATA, project_state, run_main, tree
 
 PICTURES = DATA / "images"
 FIGURE = "sources/legs.md:34:"  # ![Two feet on tiptoe](images/feet.svg "...") in the tiny site
@@ -32,33 +31,16 @@ SVG_CASES = [
 ]
 
 
-def state(root):
-    return tree(root / "sources") | tree(root / "locales") | tree(root / "output")
-
-
-def run(root, capsys, *args):
-    code = main(["--root", str(root), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def published(tiny_site, capsys, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-    assert run(tiny_site, capsys, "publish")[0] == 0
-    return tiny_site
-
-
 def expect_refusal(root, capsys, prefix, text, before):
-    code, out, err = run(root, capsys, "publish")
+    code, out, err = run_main(root, capsys, "publish")
     assert code == 1, out + err
     assert err.splitlines()[0].startswith(prefix), err
     assert text in err.splitlines()[0], err
     assert len([line for line in err.splitlines() if line.startswith("sources/")]) == 1, err
     assert "Traceback" not in err
     assert err.splitlines()[-1].endswith("nothing was written")
-    assert state(root) == before
-    code, out, err = run(root, capsys, "check")
+    assert project_state(root) == before
+    code, out, err = run_main(root, capsys, "check")
     assert code == 1 and err.splitlines()[0].startswith(prefix) and text in err, out + err
 
 
@@ -70,7 +52,7 @@ def point_figure_at(root, src):
 @pytest.mark.parametrize(("fixture", "line", "text"), SVG_CASES, ids=[c[0] for c in SVG_CASES])
 def test_an_editors_svg_that_could_run_script_or_load_files_is_refused_at_its_line(published, capsys, fixture, line, text):
     shutil.copyfile(PICTURES / fixture, published / FEET)
-    expect_refusal(published, capsys, f"{FEET}:{line}:", text, state(published))
+    expect_refusal(published, capsys, f"{FEET}:{line}:", text, project_state(published))
 
 
 @pytest.mark.parametrize(("name", "fixture", "text"), [
@@ -81,20 +63,20 @@ def test_an_editors_svg_that_could_run_script_or_load_files_is_refused_at_its_li
 def test_a_picture_whose_bytes_are_not_of_its_format_is_refused_at_the_figure(published, capsys, name, fixture, text):
     shutil.copyfile(PICTURES / fixture, published / "sources/images/feet.png")
     point_figure_at(published, "images/feet.png")
-    expect_refusal(published, capsys, FIGURE, f"image 'images/feet.png' {text}", state(published))
+    expect_refusal(published, capsys, FIGURE, f"image 'images/feet.png' {text}", project_state(published))
 
 
 @pytest.mark.parametrize("name", ["page.html", "feet.SVG", "feet.txt"])
 def test_a_file_without_a_picture_suffix_is_refused(published, capsys, name):
     shutil.copyfile(PICTURES / "page.html", published / "sources/images" / name)
     point_figure_at(published, f"images/{name}")
-    expect_refusal(published, capsys, FIGURE, "is not a picture file", state(published))
+    expect_refusal(published, capsys, FIGURE, "is not a picture file", project_state(published))
 
 
 def test_a_picture_linked_to_a_file_elsewhere_is_not_published(published, capsys):
     (published / FEET).unlink()
     os.symlink("/etc/passwd", published / FEET)
-    expect_refusal(published, capsys, FIGURE, "symbolic link", state(published))
+    expect_refusal(published, capsys, FIGURE, "symbolic link", project_state(published))
     assert b"root:" not in b"".join(tree(published / "output").values())
 
 
@@ -103,14 +85,14 @@ def test_a_link_to_a_real_picture_outside_is_refused_too(published, capsys, tmp_
     shutil.copyfile(PICTURES / "clean.svg", outside)
     (published / FEET).unlink()
     os.symlink(outside, published / FEET)
-    expect_refusal(published, capsys, FIGURE, "symbolic link", state(published))
+    expect_refusal(published, capsys, FIGURE, "symbolic link", project_state(published))
 
 
 def test_a_linked_images_folder_is_refused(published, capsys, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     shutil.move(published / "sources/images", elsewhere)
     os.symlink(elsewhere, published / "sources/images")
-    expect_refusal(published, capsys, FIGURE, "symbolic link", state(published))
+    expect_refusal(published, capsys, FIGURE, "symbolic link", project_state(published))
 
 
 def test_a_linked_folder_below_images_is_refused(published, capsys, tmp_path):
@@ -118,17 +100,17 @@ def test_a_linked_folder_below_images_is_refused(published, capsys, tmp_path):
     shutil.copyfile(PICTURES / "clean.svg", tmp_path / "elsewhere/feet.svg")
     os.symlink(tmp_path / "elsewhere", published / "sources/images/sub")
     point_figure_at(published, "images/sub/feet.svg")
-    expect_refusal(published, capsys, FIGURE, "symbolic link", state(published))
+    expect_refusal(published, capsys, FIGURE, "symbolic link", project_state(published))
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder"])
 def test_a_picture_that_is_not_a_regular_file_is_refused_without_waiting(published, capsys, kind):
     (published / FEET).unlink()
     os.mkfifo(published / FEET) if kind == "fifo" else (published / FEET).mkdir()
-    expect_refusal(published, capsys, FIGURE, "is not a regular file", state(published))
+    expect_refusal(published, capsys, FIGURE, "is not a regular file", project_state(published))
 
 
 def test_a_picture_of_more_than_five_megabytes_is_refused(published, capsys):
     big = (PICTURES / "clean.svg").read_bytes().replace(b"</svg>", b"<!--" + b"x" * (6 << 20) + b"--></svg>")
     (published / FEET).write_bytes(big)
-    expect_refusal(published, capsys, FIGURE, "at most 5 MB", state(published))
+    expect_refusal(published, capsys, FIGURE, "at most 5 MB", project_state(published))

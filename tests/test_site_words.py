@@ -13,17 +13,10 @@ from hypothesis import strategies as st
 from lxml import html
 
 from pipeline.catalogs import format_problem
-from tests.helpers import run_cli, tree
+from tests.helpers import edit, run_cli, tree
 
 SITE_PO = "locales/de/LC_MESSAGES/site.po"
 STORED = "locales/de/published/site.json"
-
-
-def edit(root, path, old, new):
-    file = root / path
-    text = file.read_text(encoding="utf-8")
-    assert old in text, old
-    file.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def german_dates(root) -> str:

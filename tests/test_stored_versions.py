@@ -3,17 +3,10 @@ same. A copy that claims another would show an outdated translation without its 
 
 from __future__ import annotations
 
-from tests.helpers import run_cli, tree
+from tests.helpers import edit, run_cli, tree
 
 STORED = "locales/de/published/t-legs-01.json"
 CATALOG = "locales/de/LC_MESSAGES/t-legs-01.po"
-
-
-def edit(root, path, old, new):
-    file = root / path
-    text = file.read_text(encoding="utf-8")
-    assert old in text, old
-    file.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_a_stored_copy_claiming_a_later_version_is_refused(tiny_site):
