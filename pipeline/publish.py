@@ -37,7 +37,7 @@ from pipeline.site_messages import words_to_bytes
 from pipeline.sitemap import robots, sitemap
 from pipeline.snapshot import ArticleBuild
 from pipeline.sources import SOURCES, SourceSet, read_source_set
-from pipeline.tracking import CatalogPlan, describe, finding_order, plan_catalogs
+from pipeline.tracking import CatalogPlan, describe, finding_order, how_far, plan_catalogs
 
 T = TypeVar("T")
 OUTPUT = "output"
@@ -616,7 +616,7 @@ def site_texts(plan: CatalogPlan, config: SiteConfig) -> SiteWords:
                 stored[published_path(lang, catalogs.SITE_DOMAIN)] = data
         elif site.stand_in is not None:
             texts[lang] = SiteText(lang, site.stand_in)
-            findings.append(Finding("i18n.site-words-behind", site.path, None, f"{describe(site).split(': ', 1)[1]}; "
+            findings.append(Finding("i18n.site-words-behind", site.path, None, f"{how_far(site.progress)}; "
                                     f"the {lang} pages show the site's words of its last complete translation "
                                     "until it is complete again"))
         else:

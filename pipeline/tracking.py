@@ -412,10 +412,13 @@ def _note(path: str, data: bytes, files: Mapping[str, bytes | None], changed: di
 
 
 def describe(translation: Translation) -> str:
-    """One line for an editor: how far a translation has come."""
-    p = translation.progress
-    return (f"{translation.path}: {p.percent:.0f}% translated "
-            f"({p.translated} of {p.total} units; {p.fuzzy} fuzzy, {p.untranslated} untranslated)")
+    """One line for an editor: which catalog, and how far its translation has come."""
+    return f"{translation.path}: {how_far(translation.progress)}"
+
+
+def how_far(p: Progress) -> str:
+    """How far a translation has come, in words."""
+    return f"{p.percent:.0f}% translated ({p.translated} of {p.total} units; {p.fuzzy} fuzzy, {p.untranslated} untranslated)"
 
 
 def _english(lang: str) -> str:
