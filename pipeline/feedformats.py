@@ -19,8 +19,8 @@ character reference (its reading of the RSS Best Practices Profile), and in RSS 
 before a letter or ``/`` (``nonhtml`` in its ``validators.py``). So a text that holds none of
 those (``_ATOM_MARKUP``, ``_MARKUP``: almost every title) is written as it is; one that does
 is written as HTML that shows the text -- escaped for HTML, then for XML: in Atom as
-``type="html"``, in RSS with the ``&`` of each escape written ``&#x26;``. An RSS description
-is always such HTML.
+``type="html"``, in RSS with the ``&`` of each escape written ``&#x26;``. An RSS description,
+the channel's and an item's, is always such HTML.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def _rss(feed: Feed, items: list[str]) -> str:
              "  <channel>",
              f"    <title>{_rss_text(feed.title)}</title>",
              f"    <link>{text(feed.home_url)}</link>",
-             f"    <description>{_rss_text(feed.description)}</description>",
+             f"    <description>{_rss_html(feed.description)}</description>",
              f"    <atom:link href={attribute(feed.url('rss'))} rel=\"self\" type={attribute(MEDIA_TYPES['rss'])}/>"]
     if feed.hub:
         lines.append(f"    <atom:link rel=\"hub\" href={attribute(feed.hub)}/>")
@@ -197,9 +197,13 @@ def _atom_text(indent: str, name: str, value: str) -> str:
 
 def _rss_text(value: str) -> str:
     """Plain text for an RSS element readers may take as HTML and the validator takes as text."""
-    if _MARKUP.search(value):
-        return text(html.escape(value, quote=False)).replace("&amp;", "&#x26;")
-    return text(value)
+    return _rss_html(value) if _MARKUP.search(value) else text(value)
+
+
+def _rss_html(value: str) -> str:
+    """Plain text for an RSS element readers always take as HTML (the channel's description: a
+    lone "<>" would be dropped as a tag), written so that the validator takes it as text too."""
+    return text(html.escape(value, quote=False)).replace("&amp;", "&#x26;")
 
 
 def _rfc822(moment: dt.datetime) -> str:

@@ -51,8 +51,9 @@ def feedgen_rss(feed: Feed) -> bytes:
     if feed.hub:
         self_link = channel.find(f"{{{ATOM_NS}}}link")
         self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", rel="hub", href=feed.hub))
-    for element in [channel.find("title"), channel.find("description"), *channel.iterfind("item/title")]:
-        if element.text and _MARKUP.search(element.text):
+    description = channel.find("description")  # always HTML to readers: written as HTML showing the text
+    for element in [channel.find("title"), description, *channel.iterfind("item/title")]:
+        if element.text and (element is description or _MARKUP.search(element.text)):
             element.text = html.escape(element.text, quote=False).replace("&", _HEX_AMPERSAND)
     return _serialize(root).replace(_HEX_AMPERSAND.encode(), b"&#x26;")
 
