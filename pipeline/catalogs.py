@@ -246,7 +246,8 @@ def usable(entry: Entry) -> bool:
 
 
 def _formatted(entry: Entry) -> bool:
-    return "python-format" in entry.flags or any(location.startswith(TEMPLATE_FOLDER + "/") for location in entry.locations)
+    in_templates = TEMPLATE_FOLDER + "/"
+    return "python-format" in entry.flags or any(location.startswith(in_templates) for location in entry.locations)
 
 
 # A Python %-format directive as msgfmt reads one: "%%", or an optional mapping key, flags,

@@ -68,7 +68,8 @@ def _extracted(path: Path, shown_as: str, method, keywords: dict, options: dict)
 
 def words_to_bytes(messages: Mapping[str, str]) -> bytes:
     """The stored copy of a complete site translation: msgid -> msgstr, sorted, one per line."""
-    return (json.dumps({"messages": dict(sorted(messages.items()))}, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    document = json.dumps({"messages": dict(sorted(messages.items()))}, ensure_ascii=False, indent=1)
+    return (document + "\n").encode("utf-8")
 
 
 def words_from_bytes(path: str, data: bytes) -> dict[str, str]:

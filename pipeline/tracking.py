@@ -40,7 +40,9 @@ class Unit:
 
     def segments(self) -> tuple[Segment, ...]:
         """Its translatable units, in reading order."""
-        return segment.segments(self.article) if self.article is not None else site_messages.site_segments(self.config, self.memo)
+        if self.article is not None:
+            return segment.segments(self.article)
+        return site_messages.site_segments(self.config, self.memo)
 
 
 @dataclass(frozen=True)
@@ -296,8 +298,9 @@ def _unusable_entries(path: str, catalog: PoFile, data: bytes) -> list[Finding]:
     bad = {e.msgid for e in catalog.active() if e.translated and not catalogs.usable(e)}
     if not bad:
         return []
-    return [Finding("i18n.format-invalid", path, e.line, f"{e.msgid[:50]!r}: {catalogs.format_problem(e.msgid, e.msgstr)}; "
-                    "until then it counts as untranslated") for e in catalogs.parse(path, data).active() if e.msgid in bad]
+    return [Finding("i18n.format-invalid", path, e.line, f"{e.msgid[:50]!r}: "
+                    f"{catalogs.format_problem(e.msgid, e.msgstr)}; until then it counts as untranslated")
+            for e in catalogs.parse(path, data).active() if e.msgid in bad]
 
 
 def _unknown_languages(root: Path, config: SiteConfig) -> list[PipelineError]:
@@ -418,7 +421,8 @@ def describe(translation: Translation) -> str:
 
 def how_far(p: Progress) -> str:
     """How far a translation has come, in words."""
-    return f"{p.percent:.0f}% translated ({p.translated} of {p.total} units; {p.fuzzy} fuzzy, {p.untranslated} untranslated)"
+    return (f"{p.percent:.0f}% translated "
+            f"({p.translated} of {p.total} units; {p.fuzzy} fuzzy, {p.untranslated} untranslated)")
 
 
 def _english(lang: str) -> str:
