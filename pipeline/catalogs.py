@@ -253,8 +253,7 @@ def _formatted(entry: Entry) -> bool:
 # A Python %-format directive as msgfmt reads one: "%%", or an optional mapping key, flags,
 # width, precision, a length modifier and a conversion. A "%" that starts none is an error.
 _DIRECTIVE = re.compile(r"%(?:(?P<literal>%)|(?:\((?P<name>[^)]*)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"
-                        r"(?P<conversion>[diouxXeEfFgGcrsa]))")
-_NUMERIC = str.maketrans(dict.fromkeys("diouxXeEfFgGc", "d"))  # conversions that need a number
+                        r"[diouxXeEfFgGcrsa])")
 
 
 def format_problem(msgid: str, msgstr: str) -> str | None:
@@ -262,23 +261,26 @@ def format_problem(msgid: str, msgstr: str) -> str | None:
 
     The page fills in ``%(date)s``: a translation that drops it would lose the date, one that
     names another (``%(datum)s``) or holds a lone ``%`` would stop every page of its language.
+    Stricter than msgfmt, each placeholder must be written exactly as the source writes it: a
+    width of 300000000 would fill the disk, a ``*`` stops the page, ``%(date)d`` wants a number.
     """
     source, target = _directives(msgid), _directives(msgstr)
     if target is None:
         return "a '%' that starts no placeholder; write '%%' for a percent sign"
-    named = any(name is not None for name, _ in source + target)
+    named = any(name is not None for name, _ in (source or []) + target)
     # Named ones may come in any order, and once or more; positional ones fill in by position.
-    if source is None or (set(source) == set(target) if named else source == target):
+    written, wanted = [text for _, text in target], [text for _, text in source or ()]
+    if source is None or (set(written) == set(wanted) if named else written == wanted):
         return None
-    missing = sorted(set(source) - set(target), key=str)
-    extra = sorted(set(target) - set(source), key=str)
-    parts = [f"missing {', '.join(_shown(d) for d in missing)}"] if missing else []
-    parts += [f"not in the source {', '.join(_shown(d) for d in extra)}"] if extra else []
+    missing = sorted(set(wanted) - set(written))
+    extra = sorted(set(written) - set(wanted))
+    parts = [f"missing {', '.join(missing)}"] if missing else []
+    parts += [f"not in the source {', '.join(extra)}"] if extra else []
     return f"placeholders differ from the source ({'; '.join(parts) or 'in order'}); copy them exactly"
 
 
 def _directives(text: str) -> list[tuple[str | None, str]] | None:
-    """The (name, kind of conversion) of each placeholder, or None if a "%" starts none."""
+    """The (name, text) of each placeholder, or None if a "%" starts none."""
     found: list[tuple[str | None, str]] = []
     position = text.find("%")
     while position != -1:
@@ -286,15 +288,9 @@ def _directives(text: str) -> list[tuple[str | None, str]] | None:
         if match is None:
             return None
         if not match["literal"]:
-            conversion = match["conversion"].translate(_NUMERIC)
-            found.append((match["name"], "s" if conversion in "rsa" else conversion))
+            found.append((match["name"], match[0]))
         position = text.find("%", match.end())
     return found
-
-
-def _shown(directive: tuple[str | None, str]) -> str:
-    name, conversion = directive
-    return f"%({name}){conversion}" if name is not None else f"%{conversion}"
 
 
 def progress(po: PoFile | None, msgids: Iterable[str]) -> Progress:

@@ -32,7 +32,8 @@ def published(tiny_site):
 
 
 @pytest.mark.parametrize("mistake", ["Erstellt am %(datum)s", "Erstellt am %s", "Erstellt zu 100 % am %(date)s",
-                                     "Erstellt", "Erstellt am %(date)d"])
+                                     "Erstellt", "Erstellt am %(date)d", "Erstellt am %(date)*s",
+                                     "Erstellt am %(date)300000000s"])
 def test_a_placeholder_mistake_in_site_po_is_reported_and_never_shown(published, mistake):
     before = german_dates(published)
     edit(published, SITE_PO, 'msgstr "Erstellt am %(date)s"', f'msgstr "{mistake}"')
