@@ -335,7 +335,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
         chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write,
         lambda: _feeds(chosen, config, texts, Memo(root, "content"), ready.carried), snapshot_now)
     progress.step(f"rendered {len(only) if only is not None else len(chosen.pages)} pages")
-    files.update(_images(root, fresh))
+    files.update(_images(root, tuple(p.article for p in chosen.pages if p.article.id not in ready.carried)))
     files.update(feed_files)
     progress.step(f"wrote {sum(p.endswith(FEED_SUFFIXES) for p in feed_files)} feeds and the sitemap")
     changed_feeds = [config.base_url + path for path, data in sorted(feed_files.items())
@@ -735,7 +735,7 @@ def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Led
         if problem is not None:
             raise CatalogError(f"{problem}; delete the file and publish again to store a new one",
                                published_path(lang, article.id))
-        shown = replace(old.article, slugs=article.slugs, topics=article.topics)  # the site's, not the stored copy's
+        shown = _as_translated(old.article, article, ledger, old.source_version)
         based_on = (shown.updated or shown.created) if versions.behind(ledger, old.source_version) else None
         history = tuple(v for v in ledger.versions if v.number <= old.source_version)
         return (Page(shown, path, based_on=based_on, history=history), ledger,
@@ -744,12 +744,23 @@ def _page(article: Article, lang: str, path: str, plan: CatalogPlan, ledger: Led
     return None, ledger, ""
 
 
+def _as_translated(stored: Article, source: Article, ledger: Ledger, version: int) -> Article:
+    """A stored translation as its page shows it: its translated words, and all else from the
+    source and its ledger. A translator may edit the stored copy; what is not a translation
+    (the sample notice, the original's language, the references, the dates) is not theirs."""
+    return replace(stored, id=source.id, source_lang=source.source_lang, slugs=source.slugs, topics=source.topics,
+                   references=source.references, sample=source.sample, created=source.created,
+                   updated=versions.updated_date(source.created, ledger, upto=version),
+                   next_review=source.next_review, origin=source.origin)
+
+
 def _digest(*parts: object) -> str:
     return hashlib.blake2b(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL), digest_size=20).hexdigest()
 
 
 def _images(root: Path, articles: tuple[Article, ...]) -> dict[str, bytes]:
-    """The figures the articles show, copied from ``sources/`` to the same path below ``output/``.
+    """The figures the articles show, copied from ``sources/`` to the same path below ``output/``:
+    those of every page, a stored translation's too (its original may have had other pictures).
 
     Read again through ``images.Pictures``: what is copied is what was checked, even if a file
     was swapped (for a link, say) since the sources were read.
