@@ -328,9 +328,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
     # cold build used to wait for), or while they make the feeds and indexes when few pages changed.
     snapshot_now = (lambda: keep_snapshot(ready, chosen, changed)) if keep_snapshot is not None else None
     # Article pages go to the new output tree as the workers make them: the parent never holds them all.
-    # A language that cannot be given its words keeps the pages the last publish gave it.
-    frozen = tuple(f"{h.lang}/" for h in words.held_back if (root / OUTPUT / h.lang).is_dir())
-    tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/", *frozen), kept=kept, reuse=mirrored)
+    tree = StagedTree(root / OUTPUT, keep=(NEWSLETTER + "/",), kept=kept, reuse=mirrored)
     files, wrote, feed_files = render_site(
         chosen.pages, config, texts, Memo(root, "pages"), chosen.keys, only, tree.write,
         lambda: _feeds(chosen, config, texts, Memo(root, "content"), ready.carried), snapshot_now)
@@ -350,8 +348,7 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
     progress.done()
     report = Report(
         published={lang: sum(p.article.lang == lang for p in chosen.pages) for lang in config.languages},
-        held_back=tuple(replace(h, reason=f"{h.reason}; until then its pages stay as the last publish left them")
-                        if f"{h.lang}/" in frozen else h for h in words.held_back) + chosen.held_back,
+        held_back=words.held_back + chosen.held_back,
         new_versions=_new_versions(ready.old_ledgers, ready.ledgers),
         files_written=tuple(sorted(changed)),
         findings=tuple(findings),

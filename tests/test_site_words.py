@@ -115,16 +115,3 @@ def test_the_placeholder_rule_is_msgfmts(tmp_path, msgstrs):
         line = 4 + 5 * index + 3  # the msgstr line of entry ``index``
         ours = format_problem(msgid, msgstr) is None or msgstr == ""
         assert ours == (line not in refused), (msgstr, result.stderr)
-
-
-def test_a_language_with_no_words_to_stand_in_keeps_its_last_pages(published):
-    before = tree(published / "output/de")
-    (published / STORED).unlink()  # as if the template had gained a message nobody translated yet
-    edit(published, SITE_PO, 'msgstr "Quellen"', 'msgstr ""')
-    result = run_cli(published, "publish")
-    assert result.returncode == 0, result.stderr
-    assert "de: all pages" in result.stdout and "stay as the last publish left them" in result.stdout
-    assert tree(published / "output/de") == before  # online, unchanged, and still all German
-    edit(published, SITE_PO, 'msgid "Sources"\nmsgstr ""', 'msgid "Sources"\nmsgstr "Quellen"')
-    assert run_cli(published, "publish").returncode == 0
-    assert (published / STORED).is_file() and tree(published / "output/de").keys() == before.keys()
