@@ -161,21 +161,23 @@ def _hash(path: str) -> str:
         return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
 
 
-def _files(folder: str, prefix: str = "", seen: frozenset[tuple[int, int]] = frozenset()) -> dict[str, os.DirEntry | None]:
+def _files(folder: str, prefix: str = "", seen: set[tuple[int, int]] | None = None) -> dict[str, os.DirEntry | None]:
     """Files below ``folder`` by relative path; folders too (as None): an empty one can matter,
     such as the catalog folder of a new language.
 
     Symbolic links are followed, as the readers follow them: a source that is a link to a file
     elsewhere is looked at through it, so an edit there is a change (``stat`` follows it too),
     and so is a link made or pointed elsewhere (some readers refuse links: pictures).
-    A folder that links back to one it is in is not entered again."""
+    Each folder is entered once, by the first path that leads to it: links cannot make a loop,
+    nor make the look grow with the number of paths (two links a level, 2^n)."""
     found: dict[str, os.DirEntry | None] = {}
     try:
         info = os.stat(folder)
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return found
-    seen = seen | {(info.st_dev, info.st_ino)}
+    seen = set() if seen is None else seen
+    seen.add((info.st_dev, info.st_ino))
     for entry in entries:
         if entry.name.startswith(".") or entry.name == "__pycache__":
             continue

@@ -338,11 +338,11 @@ def _build_from(root: Path, ready: Prepared, strict: bool, progress: Progress, m
     progress.step(f"wrote {sum(p.endswith(FEED_SUFFIXES) for p in feed_files)} feeds and the sitemap")
     changed_feeds = [config.base_url + path for path, data in sorted(feed_files.items())
                      if path.endswith(FEED_SUFFIXES) and _differs(root / OUTPUT / path, data)]
-    for path, data in sorted(changed.items()):
-        write_if_changed(root / path, data)
     for path, written_now in wrote.items():
         tree.record(path, written_now)
-    tree.put(files)
+    tree.put(files)  # the most that is written, and so where a full disk shows: before any file of the project
+    for path, data in sorted(changed.items()):
+        write_if_changed(root / path, data)
     written, removed = tree.finish()
     progress.step("replaced output/")
     progress.done()

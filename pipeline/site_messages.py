@@ -79,8 +79,9 @@ def words_from_bytes(path: str, data: bytes) -> dict[str, str]:
     try:
         text = data.decode("utf-8")
         raw = json.loads(text)
-    except ValueError as exc:
-        raise CatalogError(f"the stored site words are damaged ({exc}); delete the file and publish "
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested without end
+        reason = "it is nested without end" if isinstance(exc, RecursionError) else exc
+        raise CatalogError(f"the stored site words are damaged ({reason}); delete the file and publish "
                            "again to store new ones", path, getattr(exc, "lineno", 1)) from exc
     messages = raw.get("messages") if isinstance(raw, dict) and set(raw) == {"messages"} else None
     if not isinstance(messages, dict):

@@ -27,3 +27,15 @@ def test_a_folder_that_links_to_itself_does_not_stop_a_publish(tiny_site):
     first = run_cli(tiny_site, "publish")
     assert first.returncode == 0, first.stderr
     assert "nothing changed" in run_cli(tiny_site, "publish").stdout
+
+
+def test_folders_linked_from_many_paths_are_looked_at_once(tiny_site):
+    deep = tiny_site / "sources/deep"
+    for level in range(31):  # two links a level: 2^30 paths to the last folder
+        (deep / f"d{level}").mkdir(parents=True)
+    for level in range(30):
+        for name in ("x", "y"):
+            (deep / f"d{level}" / name).symlink_to(f"../d{level + 1}")
+    first = run_cli(tiny_site, "publish")  # run_cli gives up after 120 s: a hang fails the test
+    assert first.returncode == 0, first.stderr
+    assert "nothing changed" in run_cli(tiny_site, "publish").stdout

@@ -153,12 +153,13 @@ def _check_disk_full(work: Path, old: dict[str, bytes] | None, new: dict[str, by
 def test_a_full_disk_at_any_moment_of_a_publish_is_one_line_and_the_old_or_new_site(changed_site, tmp_path):
     site, old, new = changed_site
     seen = {}
-    for free in (4, 20, 28, 44, 64):  # the staging tree, the snapshot, the catalogs and ledgers, nothing
+    # The staging tree is written before the catalogs and ledgers: where the disk is full, it fills
+    # there, and no file of the project is changed for a site that never went live.
+    for free in (4, 20, 28, 44, 64):  # from a disk full in the staging tree to enough space
         work = tmp_path / f"free-{free}"
         _disk_full_run(site, work, free)
         seen[free] = _check_disk_full(work, old, new)
-    assert {"failed at .output.staging", "failed at .cache", "failed, inputs written", "published"} <= set(
-        seen.values()), seen
+    assert {"failed at .output.staging", "failed at .cache", "published"} <= set(seen.values()), seen
 
 
 @needs_mounts

@@ -115,3 +115,11 @@ def test_the_placeholder_rule_is_msgfmts(tmp_path, msgstrs):
         line = 4 + 5 * index + 3  # the msgstr line of entry ``index``
         ours = format_problem(msgid, msgstr) is None or msgstr == ""
         assert ours == (line not in refused), (msgstr, result.stderr)
+
+
+def test_a_stored_copy_nested_without_end_is_refused_with_one_line(published):
+    (published / STORED).write_text("[" * 100_000, encoding="utf-8")
+    for command in ("check", "publish"):
+        result = run_cli(published, command)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.splitlines()[0].startswith(f"{STORED}:1: the stored site words are damaged (it is nested")
