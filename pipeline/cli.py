@@ -87,6 +87,7 @@ def _described(exc: OSError, root: Path, remedy: bool = True) -> str:
 def _changed_since(before: int, root: Path) -> str:
     made = [_shown(path, root) for path in _changes()[before:]]
     made = [path for path in dict.fromkeys(made) if not path.startswith(".cache/")]  # caches: safe to lose
+    made.sort(key=lambda path: not path.endswith("/"))  # a tree swapped in first: the new site is live
     if not made:
         return "nothing was changed"
     shown = [f"{path} (the new site is live)" if path.endswith("/") else path for path in made[:5]]

@@ -225,7 +225,12 @@ def _announced(report: Report, config: SiteConfig) -> Report:
         return report
     from pipeline import websub  # requests takes a fifth of the start-up; most sites name no hub
 
-    return replace(report, findings=report.findings + tuple(websub.ping(config.websub_hub, report.changed_feeds)))
+    try:
+        answers = tuple(websub.ping(config.websub_hub, report.changed_feeds))
+    except KeyboardInterrupt:  # the site is published: Ctrl-C only stops telling the hub
+        answers = (Finding("websub.ping-failed", config.websub_hub, None,
+                           "interrupted (Ctrl-C): the hub was not told of the changed feeds"),)
+    return replace(report, findings=report.findings + answers)
 
 
 def _written_folders(root: Path) -> tuple[Path, ...]:

@@ -23,3 +23,22 @@ def test_the_hub_is_told_after_the_lock_is_released(tiny_site, httpserver):
     report = publish(tiny_site, BUILD_TIME)
     assert seen == [0]
     assert not [f for f in report.findings if f.kind.startswith("websub")]
+
+
+def test_ctrl_c_while_the_hub_is_told_keeps_the_published_report(tiny_site, httpserver):
+    import os
+    import signal
+    import time
+
+    def hub(request):
+        os.kill(os.getpid(), signal.SIGINT)  # the editor gives up waiting for the hub
+        time.sleep(2)
+        return Response("", status=204)
+
+    httpserver.expect_request("/hub", method="POST").respond_with_handler(hub)
+    with_hub(tiny_site, httpserver.url_for("/hub"))
+    report = publish(tiny_site, BUILD_TIME)
+    assert report.published["en"] == 3  # the site is published and the summary is there
+    assert [f.message for f in report.findings if f.kind == "websub.ping-failed"] == [
+        "interrupted (Ctrl-C): the hub was not told of the changed feeds"]
+    assert (tiny_site / "output/en/feed.atom").is_file()
