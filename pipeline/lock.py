@@ -190,7 +190,8 @@ def _refusal(holder: Holder | None) -> str:
         # It has locked the file but not yet written it, or its text is a dead run's.
         return "another run holds the write lock (it has not said which yet); wait for it to finish"
     where = "" if holder.host == _host() else f" on {holder.host}"
-    return (f"another {holder.what} is running{where} (pid {holder.pid}, started "
+    run = "update of the catalogs" if holder.what == "catalogs" else holder.what  # "another catalogs" reads badly
+    return (f"another {run} is running{where} (pid {holder.pid}, started "
             f"{holder.started.isoformat(sep=' ')}); wait for it to finish")
 
 
