@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import line_of, load_config
@@ -74,25 +74,23 @@ def sync(root: Path, limits: Limits = Limits(), today: dt.date | None = None) ->
     if not remotes:
         return []
     state = _read_state(root)
-    limits = with_site_hosts(limits, load_config(root))
-    ends = time.monotonic() + limits.run_deadline
-    outcomes = [_in_time(root, r, state, limits, today, ends) for r in remotes if not r.translation_of]
+    limits = with_site_hosts(limits, load_config(root)).within(limits.run_deadline, "one sync")
+    outcomes = [_in_time(root, r, state, limits, today) for r in remotes if not r.translation_of]
     translations = [r for r in remotes if r.translation_of]
     if translations and any(o.status in (NEW, CHANGED) for o in outcomes):
         update_catalogs(root)  # a new original needs its catalogs before its translation can fill them
-    outcomes += [_in_time(root, r, state, limits, today, ends) for r in translations]
+    outcomes += [_in_time(root, r, state, limits, today) for r in translations]
     write_atomic(root / STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     return outcomes
 
 
-def _in_time(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None,
-             ends: float) -> Outcome:
-    """One page, if the run's deadline leaves time for it, and within what is left."""
-    left = ends - time.monotonic()
-    if left <= 0:
+def _in_time(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None) -> Outcome:
+    """One page, if the run's deadline leaves time for it; the page and its pictures within one
+    import's time, and never past the run's end (``limits.until``, set by ``sync``)."""
+    if limits.until is not None and limits.until.moment <= time.monotonic():
         return Outcome(remote, FAILED, f"not fetched: the {limits.run_deadline:g} s allowed for one sync ran out; "
                                        "run the sync again for the rest")
-    return _sync_one(root, remote, state, replace(limits, page_deadline=min(limits.page_deadline, left)), today)
+    return _sync_one(root, remote, state, limits.within(limits.import_deadline, "one import"), today)
 
 
 def _sync_one(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None) -> Outcome:
@@ -104,7 +102,7 @@ def _sync_one(root: Path, remote: RemoteArticle, state: dict, limits: Limits, to
         if fetched.unchanged:
             return Outcome(remote, UNCHANGED, "not modified since the last sync (304)")
         if remote.translation_of:
-            done = ingest_translation(root, remote.url, remote.id, remote.lang, fetched=fetched)
+            done = ingest_translation(root, remote.url, remote.id, remote.lang, limits=limits, fetched=fetched)
             message = f"{done.confident} units translated, {done.doubtful} to check, {len(done.unmatched)} unmatched"
             status = done.status
         else:

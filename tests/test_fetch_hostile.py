@@ -260,7 +260,7 @@ def test_a_server_trickling_its_answer_is_cut_at_the_page_deadline(trickle):
     limits = Limits(read_timeout=30, retries=0, page_deadline=2, allow_hosts=HERE)
     result = finishes(lambda: fetch(trickle.url, limits=limits))
     assert isinstance(result.get("error"), FetchError), result  # never a page cut short and taken as whole
-    assert str(result["error"]) == (f"{trickle.url}: no complete answer within 2 s, the time allowed for one page "
+    assert str(result["error"]) == (f"{trickle.url}: no complete answer within the 2 s allowed for one page "
                                     "(the server is too slow or stalls); try again later")
 
 
@@ -308,7 +308,7 @@ def test_sync_stops_at_its_run_deadline_and_reports_the_pages_not_reached(tiny_s
         slow.close()
     first, second = result["value"]
     assert (first.status, second.status) == ("failed", "failed")
-    assert first.message.startswith("no complete answer within 2 s")
+    assert first.message.startswith("no complete answer within the 2 s allowed for one sync")
     assert second.message == "not fetched: the 2 s allowed for one sync ran out; run the sync again for the rest"
     assert httpserver.log == [] and not (tiny_site / "sources/late-01.md").exists()
 
