@@ -5,9 +5,11 @@ backoff on connection errors, 429 and 5xx (honouring a short Retry-After, giving
 long one), a size limit, redirects within a limit and only to http(s), the content type
 checked, the charset taken from the header, the page's own <meta charset> or a fallback, and
 conditional requests so an unchanged page is not downloaded again. Two bounds hold whatever
-the server does: a deadline for the whole page (retries, redirects and a body trickling in
-included), and the address: every connection, redirect hop and retry alike, goes only to the
-address that was resolved and vetted as public, unless the site allows the host by name.
+the server does: a deadline for the whole page (retries, redirects, the name lookup, every
+address tried and a body trickling in included), cut shorter by the end of the import or run it
+belongs to (``Limits.within``), and the address: every connection, redirect hop and retry alike,
+goes only to the address that was resolved and vetted as public, unless the site allows the host
+by name. A body is read only up to its size limit and only in an encoding we decode.
 Every failure is one ``FetchError`` naming the address and the cause.
 """
 
@@ -369,7 +371,7 @@ def _page_watchdog(url: str, limits: Limits) -> Watchdog:
     if until is None or limits.page_deadline <= left:
         return Watchdog(limits.page_deadline, f"the {limits.page_deadline:.3g} s allowed for one page")
     if left <= 0:
-        raise FetchError(f"not fetched: the {until.seconds:.3g} s allowed for {until.what} ran out; "
+        raise FetchError(f"the {until.seconds:.3g} s allowed for {until.what} ran out before this was fetched; "
                          "try again later", url)
     return Watchdog(left, f"the {until.seconds:.3g} s allowed for {until.what}")
 
