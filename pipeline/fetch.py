@@ -5,9 +5,11 @@ backoff on connection errors, 429 and 5xx (honouring a short Retry-After, giving
 long one), a size limit, redirects within a limit and only to http(s), the content type
 checked, the charset taken from the header, the page's own <meta charset> or a fallback, and
 conditional requests so an unchanged page is not downloaded again. Two bounds hold whatever
-the server does: a deadline for the whole page (retries, redirects and a body trickling in
-included), and the address: every connection, redirect hop and retry alike, goes only to the
-address that was resolved and vetted as public, unless the site allows the host by name.
+the server does: a deadline for the whole page (retries, redirects, the name lookup, every
+address tried and a body trickling in included), cut shorter by the end of the import or run it
+belongs to (``Limits.within``), and the address: every connection, redirect hop and retry alike,
+goes only to the address that was resolved and vetted as public, unless the site allows the host
+by name. A body is read only up to its size limit and only in an encoding we decode.
 Every failure is one ``FetchError`` naming the address and the cause.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import http.client
 import email.utils
 import ipaddress
 import math
@@ -26,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -35,6 +38,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.response import HTTPResponse
 
 from pipeline import __version__
 from pipeline.errors import PipelineError
@@ -46,6 +50,11 @@ TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 ALLOW_SETTING = "ingest_allow_hosts"  # the site.toml setting that lets ingest reach internal hosts
+MAX_ADDRESSES = 4  # addresses of one name tried: a name with dozens must not multiply the connect timeout
+MAX_PICTURES = 100  # pictures one import fetches; a health article has a handful
+MAX_PICTURE_BYTES = 25 * 1024 * 1024  # all pictures of one import together, as held in memory until written
+# What urllib3 itself decodes; a body in any other encoding would reach us as compressed bytes.
+DECODED_ENCODINGS = frozenset(["identity", *HTTPResponse.CONTENT_DECODERS])
 
 
 class FetchError(PipelineError):
@@ -54,6 +63,10 @@ class FetchError(PipelineError):
 
 class AddressRefused(FetchError):
     """A connection would have gone to an internal address; raised before a byte is sent."""
+
+
+class TooLarge(FetchError):
+    """A body was larger than the bytes it was allowed; nothing more of it was read."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,15 @@ class Fetched:
 
 
 @dataclass(frozen=True)
+class Until:
+    """A moment by which a whole import or run must be done, whatever its pages and pictures take."""
+
+    moment: float  # a time.monotonic() reading
+    seconds: float  # the bound as set, for messages
+    what: str  # what it bounds, for messages: "one import", "one sync"
+
+
+@dataclass(frozen=True)
 class Limits:
     """How patient and how generous a fetch is, and where it may go; tests shorten and widen them."""
 
@@ -79,8 +101,19 @@ class Limits:
     max_bytes: int = MAX_BYTES  # largest body accepted
     max_retry_after: float = 60.0  # longest Retry-After waited for; a server asking more is given up at once
     page_deadline: float = 120.0  # seconds for one page or picture in all: retries, redirects, a slow body
+    import_deadline: float = 300.0  # seconds for one import in all: its page and every picture on it
     run_deadline: float = 1800.0  # seconds for a whole sync; pages not reached by then are reported failed
+    max_pictures: int = MAX_PICTURES  # pictures one import may fetch; a page with more is refused
+    max_picture_bytes: int = MAX_PICTURE_BYTES  # bytes all pictures of one import may take together
     allow_hosts: tuple[str, ...] = ()  # internal hosts (as written in URLs), addresses or networks allowed
+    until: Until | None = None  # the import's or run's own end, set by ``within``; None: only per page
+
+    def within(self, seconds: float, what: str) -> Limits:
+        """These limits with everything also done ``seconds`` from now; an earlier end already set stays."""
+        moment = time.monotonic() + seconds
+        if self.until is not None and self.until.moment <= moment:
+            return self
+        return replace(self, until=Until(moment, seconds, what))
 
 
 def fetch(address: str, etag: str | None = None, last_modified: str | None = None,
@@ -162,20 +195,19 @@ class _Guarded:
     watchdog: Watchdog | None = None  # set per session
 
     def _new_conn(self) -> socket.socket:
-        try:
-            found = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise NameResolutionError(self.host, self, exc) from exc
+        found = self._resolve()
         if self.allowed is not None and not host_allowed(self.host, self.allowed):
             found = self._public(found)
         error: OSError | None = None
-        for family, kind, proto, _, address in found:
+        for family, kind, proto, _, address in found[:MAX_ADDRESSES]:
+            timeout = self._timeout()
+            if timeout is not None and timeout <= 0:
+                break  # the deadline passed while earlier addresses were tried
             sock = socket.socket(family, kind, proto)
             try:
                 for option in self.socket_options or ():
                     sock.setsockopt(*option)
-                if isinstance(self.timeout, (int, float)):
-                    sock.settimeout(self.timeout)
+                sock.settimeout(timeout)
                 sock.connect(address)
             except OSError as exc:
                 sock.close()
@@ -185,9 +217,35 @@ class _Guarded:
                 self.watchdog.watch(sock)
             sys.audit("http.client.connect", self, self.host, self.port)
             return sock
-        if isinstance(error, socket.timeout):
+        if error is None or isinstance(error, socket.timeout):
             raise ConnectTimeoutError(self, f"Connection to {self.host} timed out. (connect timeout={self.timeout})")
         raise NewConnectionError(self, f"Failed to establish a new connection: {error}")
+
+    def _timeout(self) -> float | None:
+        """Seconds one connection attempt may take: the connect timeout, but never past the deadline."""
+        timeout = self.timeout if isinstance(self.timeout, (int, float)) else None
+        if self.watchdog is None:
+            return timeout
+        return self.watchdog.remaining() if timeout is None else min(timeout, self.watchdog.remaining())
+
+    def _resolve(self) -> list:
+        """The name's addresses, looked up in a thread so that a resolver that never answers cannot
+        outlast the deadline (the thread is left to the resolver's own timeout)."""
+        answer: dict = {}
+
+        def look_up() -> None:
+            try:
+                answer["found"] = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
+            except OSError as exc:
+                answer["error"] = exc
+        worker = threading.Thread(target=look_up, name=f"resolve {self._dns_host}", daemon=True)
+        worker.start()
+        worker.join(self._timeout())
+        if "error" in answer:
+            raise NameResolutionError(self.host, self, answer["error"]) from answer["error"]
+        if "found" not in answer:
+            raise ConnectTimeoutError(self, f"looking up {self.host} took longer than the time allowed")
+        return answer["found"]
 
     def _public(self, found: list) -> list:
         refused = [(a, internal_kind(_address(a[4][0].split("%")[0]))) for a in found]
@@ -195,16 +253,21 @@ class _Guarded:
         if not public:
             ip, kind = refused[0][0][4][0], refused[0][1]
             shown = self.host if self.host == ip else f"{self.host} ({ip})"
-            raise AddressRefused(f"refused to connect to {shown}, a {kind} address inside this network; if the "
+            raise AddressRefused(f"refused to connect to {shown}, {_a(kind)} address inside this network; if the "
                                  f"site means to fetch from it, list the host in '{ALLOW_SETTING}' in sources/site.toml")
         return public
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 class Watchdog:
     """Ends a fetch at its deadline: shuts its sockets, so that no read, however slow, outlasts it."""
 
-    def __init__(self, seconds: float):
-        self.seconds = seconds  # the bound, for messages
+    def __init__(self, seconds: float, allowed: str | None = None):
+        self.seconds = seconds  # the bound
+        self.allowed = allowed or f"the {seconds:.3g} s allowed"  # the bound, for messages
         self.ends = time.monotonic() + seconds
         self.expired = False
         self._sockets: list[socket.socket] = []
@@ -221,6 +284,10 @@ class Watchdog:
 
     def remaining(self) -> float:
         return max(0.0, self.ends - time.monotonic())
+
+    def over(self) -> bool:
+        """True once the deadline is reached, even in the instant before the timer has shut the sockets."""
+        return self.expired or self.remaining() <= 0
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
@@ -277,14 +344,14 @@ Wanted = Callable[[requests.Response], bool]  # checks the final answer; True wh
 def _exchange(url: str, headers: dict[str, str], limits: Limits, wanted: Wanted) -> tuple[str, requests.Response, bytes]:
     """The final answer for ``url`` (the address it came from, the response, the body): redirects
     followed, busy servers asked again, every connection vetted, all within the page deadline."""
-    with Watchdog(limits.page_deadline) as watchdog, guarded_session(limits.allow_hosts, watchdog) as session:
+    with _page_watchdog(url, limits) as watchdog, guarded_session(limits.allow_hosts, watchdog) as session:
         try:
             hop = url
             for _ in range(MAX_REDIRECTS + 1):
                 response = _ask(session, url, hop, headers, limits, watchdog)
                 target = _redirect(url, hop, response)
                 if target is None:
-                    body = _read(url, response, limits.max_bytes) if wanted(response) else b""
+                    body = _read(url, response, limits.max_bytes) if wanted(response) and _decodable(url, response) else b""
                     if watchdog.expired:  # a cut body may look complete; it is not
                         raise _late(url, watchdog)
                     return hop, response, body
@@ -292,9 +359,31 @@ def _exchange(url: str, headers: dict[str, str], limits: Limits, wanted: Wanted)
                 hop = target
             raise FetchError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?)", url)
         except FetchError as exc:
-            if watchdog.expired and not isinstance(exc, AddressRefused):
+            if watchdog.over() and not isinstance(exc, AddressRefused):
                 raise _late(url, watchdog) from exc
             raise
+
+
+def _page_watchdog(url: str, limits: Limits) -> Watchdog:
+    """The page's deadline, or the import's or run's end if that comes first."""
+    until = limits.until
+    left = math.inf if until is None else until.moment - time.monotonic()
+    if until is None or limits.page_deadline <= left:
+        return Watchdog(limits.page_deadline, f"the {limits.page_deadline:.3g} s allowed for one page")
+    if left <= 0:
+        raise FetchError(f"the {until.seconds:.3g} s allowed for {until.what} ran out before this was fetched; "
+                         "try again later", url)
+    return Watchdog(left, f"the {until.seconds:.3g} s allowed for {until.what}")
+
+
+def _decodable(url: str, response: requests.Response) -> bool:
+    """True when the body comes in an encoding we decode; we refuse rather than take compressed bytes as text."""
+    encodings = [e.strip().lower() for e in response.headers.get("Content-Encoding", "").split(",") if e.strip()]
+    unknown = [e for e in encodings if e not in DECODED_ENCODINGS]
+    if unknown:
+        raise FetchError(f"the answer is compressed as {unknown[0][:40]!r}, which cannot be decoded here; "
+                         "save it from a browser and import the file", url)
+    return True
 
 
 def _ask(session: requests.Session, url: str, hop: str, headers: dict[str, str], limits: Limits,
@@ -309,8 +398,8 @@ def _ask(session: requests.Session, url: str, hop: str, headers: dict[str, str],
         except AddressRefused as exc:
             raise AddressRefused(exc.message if hop == url else f"redirected to {hop}: {exc.message}", url) from exc
         except (requests.RequestException, ValueError) as exc:
-            failure = _failure(url, exc, limits)
-            if last or watchdog.expired or isinstance(exc, (requests.exceptions.InvalidURL, ValueError)):
+            failure = _failure(url, hop, exc, limits)
+            if last or watchdog.over() or isinstance(exc, (requests.exceptions.InvalidURL, ValueError)):
                 raise failure from exc
             wait = limits.backoff * 2 ** attempt
         else:
@@ -320,8 +409,8 @@ def _ask(session: requests.Session, url: str, hop: str, headers: dict[str, str],
             wait = _retry_wait(url, response, limits, attempt)
             response.close()
         if wait >= watchdog.remaining():
-            raise FetchError(f"{failure.message}; waiting {_seconds(wait)} to ask again would pass the "
-                             f"{watchdog.seconds:.3g} s allowed for one page; try again later", url)
+            raise FetchError(f"{failure.message}; waiting {_seconds(wait)} to ask again would pass "
+                             f"{watchdog.allowed}; try again later", url)
         time.sleep(wait)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -334,8 +423,8 @@ def _within(timeout: float, url: str, watchdog: Watchdog) -> float:
 
 
 def _late(url: str, watchdog: Watchdog) -> FetchError:
-    return FetchError(f"no complete answer within {watchdog.seconds:.3g} s, the time allowed for one page "
-                      "(the server is too slow or stalls); try again later", url)
+    return FetchError(f"no complete answer within {watchdog.allowed} (the server is too slow or stalls); "
+                      "try again later", url)
 
 
 def _retry_wait(url: str, response: requests.Response, limits: Limits, attempt: int) -> float:
@@ -384,27 +473,61 @@ def _redirect(url: str, hop: str, response: requests.Response) -> str | None:
     return target
 
 
-def _failure(url: str, exc: Exception, limits: Limits) -> FetchError:
+def _failure(url: str, hop: str, exc: Exception, limits: Limits) -> FetchError:
+    """One line for a request that failed; a redirect's target is named, since it, not ``url``, is at fault."""
+    where = "" if hop == url else f"redirected to {hop[:200]}: "
+    return FetchError(where + _what_failed(exc, limits), url)
+
+
+def _what_failed(exc: Exception, limits: Limits) -> str:
+    broken = _cause(exc, http.client.HTTPException)
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"cannot connect within {limits.connect_timeout:g} s (timed out)"
     if isinstance(exc, requests.Timeout):
-        return FetchError(f"no answer within {limits.read_timeout:g} s (timed out)", url)
+        return f"no answer within {limits.read_timeout:g} s (timed out)"
+    if isinstance(broken, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering"
+    if isinstance(exc, requests.exceptions.InvalidHeader) or broken is not None:
+        return f"the server's answer is not valid HTTP: {_detail(broken or exc)}"
     if isinstance(exc, requests.ConnectionError):
-        return FetchError(f"cannot connect: {_reason(exc)}", url)
+        return f"cannot connect: {_reason(exc)}"
     if isinstance(exc, (requests.exceptions.InvalidURL, ValueError)):
-        return FetchError(f"not a valid address: {_reason(exc)}", url)
-    return FetchError(f"the request failed: {_reason(exc)}", url)
+        return f"not a valid address: {_reason(exc)}"
+    return f"the request failed: {_reason(exc)}"
+
+
+def _cause(exc: BaseException, kind: type) -> BaseException | None:
+    """The first exception of ``kind`` that ``exc`` wraps (in its arguments, as urllib3 does, or as its cause)."""
+    seen, todo = set(), [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        todo += [a for a in current.args if isinstance(a, BaseException)]
+        todo += [c for c in (current.__cause__, current.__context__) if c is not None]
+    return None
+
+
+def _detail(exc: BaseException) -> str:
+    """What was wrong with an answer, short and on one line (it may quote the server's bytes)."""
+    text = " ".join(str(exc).split())[:80]
+    return f"{type(exc).__name__} ({text})" if text else type(exc).__name__
 
 
 def _read(url: str, response: requests.Response, limit: int) -> bytes:
     declared = response.headers.get("Content-Length", "").strip()
     if re.fullmatch(r"[0-9]+", declared) and (len(declared) > 15 or int(declared) > limit):
         size = f"{int(declared) // 1024} KB" if len(declared) <= 15 else f"{len(declared)}-digit bytes"
-        raise FetchError(f"the page is {size}, more than the {limit // 1024} KB allowed", url)
+        raise TooLarge(f"the page is {size}, more than the {limit // 1024} KB allowed", url)
     chunks, size = [], 0
     try:
         for chunk in response.iter_content(65536):
             size += len(chunk)
             if size > limit:
-                raise FetchError(f"the page is larger than the {limit // 1024} KB allowed", url)
+                raise TooLarge(f"the page is larger than the {limit // 1024} KB allowed", url)
             chunks.append(chunk)
     except (requests.RequestException, OSError) as exc:  # a body cut off, garbled gzip, a reset
         raise FetchError(f"the page arrived incomplete: {_reason(exc)}", url) from exc
@@ -520,7 +643,7 @@ def read_local(path: Path, limit: int, address: str, what: str) -> bytes:
     finally:
         os.close(fd)
     if len(data) > limit:
-        raise FetchError(f"the {what} is larger than the {limit // 1024} KB allowed", address)
+        raise TooLarge(f"the {what} is larger than the {limit // 1024} KB allowed", address)
     return data
 
 

@@ -17,7 +17,7 @@ from pipeline import images as pictures
 from pipeline.cleantext import remove_forbidden_everywhere
 from pipeline.config import SiteConfig, load_config
 from pipeline.errors import PipelineError
-from pipeline.fetch import Fetched, Limits, fetch, fetch_image
+from pipeline.fetch import Fetched, Limits, TooLarge, fetch, fetch_image
 from pipeline.files import write_atomic
 from pipeline.imported import ImportedPage
 from pipeline.model import Article, Figure, Heading, Origin, Paragraph, Reference, ReviewDate, Segment, Text
@@ -66,9 +66,13 @@ READERS = {"text/html": read_html, "text/plain": read_text}
 def ingest(root: Path, address: str, lang: str | None = None, article_id: str | None = None,
            title: str | None = None, force: bool = False, today: dt.date | None = None,
            limits: Limits = Limits(), fetched: Fetched | None = None) -> Imported:
-    """Read one article from ``address`` and write it as a source, with its pictures."""
+    """Read one article from ``address`` and write it as a source, with its pictures.
+
+    The page and all its pictures share one deadline (``limits.import_deadline``, or the end a
+    caller such as sync already set), a count and a byte budget, whatever the page holds.
+    """
     config = load_config(root)
-    limits = with_site_hosts(limits, config)
+    limits = with_site_hosts(limits, config).within(limits.import_deadline, "one import")
     fetched = fetched or fetch(address, limits=limits)
     page = READERS[fetched.media_type](fetched.text, fetched.url)
     lang = _language(lang, page, config, address)
@@ -111,12 +115,19 @@ def _pictures(page: ImportedPage, article_id: str, limits: Limits, notes: list[s
               address: str) -> tuple[tuple, dict[str, bytes]]:
     """Figures pointing into sources/images/, with the pictures fetched (or noted as missing).
 
-    A remote page may only point at pictures on the web: never at a file on this computer.
+    A remote page may only point at pictures on the web: never at a file on this computer. A page
+    with more pictures than one import takes is refused before any is fetched, not cut short: an
+    article missing some of its figures would read as complete.
     """
     images: dict[str, bytes] = {}
     blocks = []
     number = 0
     remote = address.startswith(("http://", "https://"))
+    wanted = sum(1 for block in page.blocks if isinstance(block, Figure) and block.src)
+    if wanted > limits.max_pictures:
+        raise IngestError(f"the page has {wanted} pictures, more than the {limits.max_pictures} one import takes; "
+                          "nothing was imported; save the page, keep the pictures the article needs and import "
+                          "the file", address)
     for block in page.blocks:
         if isinstance(block, Figure):
             number += 1
@@ -125,7 +136,7 @@ def _pictures(page: ImportedPage, article_id: str, limits: Limits, notes: list[s
                 raise IngestError(f"the page points at the picture {block.src!r}, which is not on the web; "
                                   "a remote page may not read files here", address)
             if block.src:
-                data, suffix = fetch_image(block.src, limits)  # the reader resolved it against the page
+                data, suffix = _fetch_picture(block.src, limits, sum(map(len, images.values())), address)
                 images[name + suffix] = _checked_picture(name + suffix, data, block.src, notes)
                 block = replace(block, src=name + suffix)
             else:
@@ -133,6 +144,18 @@ def _pictures(page: ImportedPage, article_id: str, limits: Limits, notes: list[s
                 notes.append(f"add the picture sources/{name}.jpg ({block.alt.value[:50]}): the export has none")
         blocks.append(block)
     return tuple(blocks), images
+
+
+def _fetch_picture(src: str, limits: Limits, used: int, address: str) -> tuple[bytes, str]:
+    """One picture's bytes and suffix, read no further than what the import's byte budget has left."""
+    left = limits.max_picture_bytes - used
+    try:  # the reader resolved src against the page
+        return fetch_image(src, replace(limits, max_bytes=max(0, min(limits.max_bytes, left))))
+    except TooLarge:
+        if left >= limits.max_bytes:
+            raise  # too large on its own
+        raise IngestError(f"the page's pictures together are larger than the {limits.max_picture_bytes // 1024} KB "
+                          f"one import takes (reached at {src[:200]}); nothing was imported", address) from None
 
 
 def _checked_picture(src: str, data: bytes, address: str, notes: list[str]) -> bytes:

@@ -13,12 +13,12 @@ import hashlib
 import json
 import time
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.config import line_of, load_config
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.fetch import Limits, fetch
+from pipeline.fetch import FetchError, Limits, fetch, read_local
 from pipeline.files import write_atomic
 from pipeline.ingest import ingest, ingest_translation, with_site_hosts
 from pipeline.publish import update_catalogs
@@ -26,6 +26,8 @@ from pipeline.publish import update_catalogs
 MANIFEST = "sources/remote.toml"
 STATE = "sources/remote-state.json"
 NEW, CHANGED, UNCHANGED, FAILED = "new", "changed", "unchanged", "failed"
+MAX_MANIFEST_BYTES = 1024 * 1024  # a list of pages; a larger file is a mistake, not a manifest
+MAX_STATE_BYTES = 16 * 1024 * 1024  # validators and hashes, a few hundred bytes per page
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,18 @@ class Outcome:
 
 
 def read_manifest(root: Path) -> list[RemoteArticle]:
-    path = root / MANIFEST
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = _read_small(root, MANIFEST, MAX_MANIFEST_BYTES)
+    if text is None:
         return []
     try:
         entries = tomllib.loads(text).get("article", [])
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", MANIFEST) from exc
+    except RecursionError:
+        raise ConfigError("nested too deeply to read; list the pages as [[article]] tables", MANIFEST) from None
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError("'article' must be a list of [[article]] tables, each with url, lang and id", MANIFEST,
+                          line_of(text, "article"))
     found = []
     for entry in entries:
         url, lang = entry.get("url"), entry.get("lang")
@@ -74,25 +79,23 @@ def sync(root: Path, limits: Limits = Limits(), today: dt.date | None = None) ->
     if not remotes:
         return []
     state = _read_state(root)
-    limits = with_site_hosts(limits, load_config(root))
-    ends = time.monotonic() + limits.run_deadline
-    outcomes = [_in_time(root, r, state, limits, today, ends) for r in remotes if not r.translation_of]
+    limits = with_site_hosts(limits, load_config(root)).within(limits.run_deadline, "one sync")
+    outcomes = [_in_time(root, r, state, limits, today) for r in remotes if not r.translation_of]
     translations = [r for r in remotes if r.translation_of]
     if translations and any(o.status in (NEW, CHANGED) for o in outcomes):
         update_catalogs(root)  # a new original needs its catalogs before its translation can fill them
-    outcomes += [_in_time(root, r, state, limits, today, ends) for r in translations]
+    outcomes += [_in_time(root, r, state, limits, today) for r in translations]
     write_atomic(root / STATE, (json.dumps(state, indent=1, sort_keys=True) + "\n").encode("utf-8"))
     return outcomes
 
 
-def _in_time(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None,
-             ends: float) -> Outcome:
-    """One page, if the run's deadline leaves time for it, and within what is left."""
-    left = ends - time.monotonic()
-    if left <= 0:
+def _in_time(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None) -> Outcome:
+    """One page, if the run's deadline leaves time for it; the page and its pictures within one
+    import's time, and never past the run's end (``limits.until``, set by ``sync``)."""
+    if limits.until is not None and limits.until.moment <= time.monotonic():
         return Outcome(remote, FAILED, f"not fetched: the {limits.run_deadline:g} s allowed for one sync ran out; "
                                        "run the sync again for the rest")
-    return _sync_one(root, remote, state, replace(limits, page_deadline=min(limits.page_deadline, left)), today)
+    return _sync_one(root, remote, state, limits.within(limits.import_deadline, "one import"), today)
 
 
 def _sync_one(root: Path, remote: RemoteArticle, state: dict, limits: Limits, today: dt.date | None) -> Outcome:
@@ -104,7 +107,7 @@ def _sync_one(root: Path, remote: RemoteArticle, state: dict, limits: Limits, to
         if fetched.unchanged:
             return Outcome(remote, UNCHANGED, "not modified since the last sync (304)")
         if remote.translation_of:
-            done = ingest_translation(root, remote.url, remote.id, remote.lang, fetched=fetched)
+            done = ingest_translation(root, remote.url, remote.id, remote.lang, limits=limits, fetched=fetched)
             message = f"{done.confident} units translated, {done.doubtful} to check, {len(done.unmatched)} unmatched"
             status = done.status
         else:
@@ -122,12 +125,29 @@ def _sync_one(root: Path, remote: RemoteArticle, state: dict, limits: Limits, to
 
 
 def _read_state(root: Path) -> dict:
-    try:
-        return json.loads((root / STATE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    text = _read_small(root, STATE, MAX_STATE_BYTES)
+    if text is None:
         return {}
-    except ValueError as exc:
-        raise ConfigError(f"damaged ({exc}); delete it to fetch every page again", STATE) from exc
+    try:
+        state = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        reason = exc if isinstance(exc, ValueError) else "nested too deeply"
+        raise ConfigError(f"damaged ({reason}); delete it to fetch every page again", STATE) from exc
+    if not isinstance(state, dict) or not all(isinstance(known, dict) for known in state.values()):
+        raise ConfigError("damaged (not a table of pages); delete it to fetch every page again", STATE)
+    return state
+
+
+def _read_small(root: Path, name: str, limit: int) -> str | None:
+    """A file of ours in sources/ as text, at most ``limit`` bytes; None when there is none."""
+    if not (root / name).exists():
+        return None
+    try:
+        return read_local(root / name, limit, name, "file").decode("utf-8")
+    except FetchError as exc:
+        raise ConfigError(exc.message, name) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 (byte {exc.start}); save it as UTF-8", name) from None
 
 
 def _hash(path: Path) -> str:

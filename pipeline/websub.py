@@ -66,8 +66,10 @@ def _ping_one(http: requests.Session, hub: str, url: str, limits: PingLimits, wa
         if remaining <= 0:
             raise _GiveUp(_late(limits))
         try:
-            response = http.post(hub, data={"hub.mode": "publish", "hub.url": url},
+            # stream: only the status matters, and the body, however long, is never read
+            response = http.post(hub, data={"hub.mode": "publish", "hub.url": url}, stream=True,
                                  timeout=(min(limits.connect_timeout, remaining), min(limits.read_timeout, remaining)))
+            response.close()
         except (requests.RequestException, ValueError) as exc:
             if watchdog.expired:
                 raise _GiveUp(_late(limits)) from exc

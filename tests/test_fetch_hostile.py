@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import resource
 import socketserver
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import requests
@@ -19,7 +21,15 @@ from werkzeug import Response
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError, PipelineError
-from pipeline.fetch import FetchError, Fetched, Limits, fetch, fetch_image, host_allowed, internal_kind
+from pipeline.fetch import (
+    Fetched,
+    FetchError,
+    Limits,
+    fetch,
+    fetch_image,
+    host_allowed,
+    internal_kind,
+)
 from pipeline.ingest import ingest
 from pipeline.sync import sync
 from pipeline.websub import PingLimits, ping
@@ -260,7 +270,7 @@ def test_a_server_trickling_its_answer_is_cut_at_the_page_deadline(trickle):
     limits = Limits(read_timeout=30, retries=0, page_deadline=2, allow_hosts=HERE)
     result = finishes(lambda: fetch(trickle.url, limits=limits))
     assert isinstance(result.get("error"), FetchError), result  # never a page cut short and taken as whole
-    assert str(result["error"]) == (f"{trickle.url}: no complete answer within 2 s, the time allowed for one page "
+    assert str(result["error"]) == (f"{trickle.url}: no complete answer within the 2 s allowed for one page "
                                     "(the server is too slow or stalls); try again later")
 
 
@@ -308,7 +318,7 @@ def test_sync_stops_at_its_run_deadline_and_reports_the_pages_not_reached(tiny_s
         slow.close()
     first, second = result["value"]
     assert (first.status, second.status) == ("failed", "failed")
-    assert first.message.startswith("no complete answer within 2 s")
+    assert first.message.startswith("no complete answer within the 2 s allowed for one sync")
     assert second.message == "not fetched: the 2 s allowed for one sync ran out; run the sync again for the rest"
     assert httpserver.log == [] and not (tiny_site / "sources/late-01.md").exists()
 
@@ -520,3 +530,205 @@ def test_tls_still_checks_the_certificate_and_the_host_name(tls_server):
         assert session.get(f"https://127.0.0.1:{port}/", timeout=5).text == PAGE
         with pytest.raises(requests.exceptions.SSLError, match="match|mismatch"):  # connected to 127.0.0.1 as "localhost"
             session.get(f"https://localhost:{port}/", timeout=5)
+
+
+# ---------------------------------------------------------------- one bound for a page and its pictures
+
+PICTURE = (DATA / "ingest/images/knee-walk.png").read_bytes()
+
+
+def page_with_pictures(server, count: int, folder: str) -> str:
+    """A page whose ``count`` figures each point at a picture in ``folder`` on ``server`` (a folder per
+    test: a slow picture of the test before may still be answered, and logged, during the next)."""
+    figures = "".join(f'<figure><img src="{server.url_for(f"/{folder}/p{n}.png")}" alt="Picture {n}"></figure>'
+                      for n in range(count))
+    return PAGE.replace("<p>Hello</p>", f"<h1>Knees</h1><p>Hello.</p>{figures}")
+
+
+def serve_page(server, count: int, folder: str) -> None:
+    server.expect_request("/page.html").respond_with_data(page_with_pictures(server, count, folder),
+                                                          content_type="text/html")
+
+
+def slow_picture(request):
+    time.sleep(0.8)
+    return Response(PICTURE, content_type="image/png")
+
+
+def test_slow_pictures_share_the_import_deadline_instead_of_each_getting_a_new_one(tiny_site, httpserver):
+    serve_page(httpserver, 12, "slow")
+    httpserver.expect_request(re.compile(r"/slow/p\d+\.png")).respond_with_handler(slow_picture)
+    before = tree(tiny_site)
+    limits = Limits(retries=0, page_deadline=1, import_deadline=2, allow_hosts=HERE)
+    result = finishes(lambda: ingest(tiny_site, httpserver.url_for("/page.html"), article_id="slow-01", limits=limits))
+    assert isinstance(result.get("error"), FetchError), result
+    assert "the 2 s allowed for one import" in str(result["error"])
+    assert result["seconds"] < 6  # 12 pictures of 0.8 s each took 9.7 s, each with its own deadline
+    assert len([r for r, _ in httpserver.log if r.path.startswith("/slow/")]) < 5 and tree(tiny_site) == before
+
+
+def test_the_ingest_command_ends_within_its_import_deadline(tiny_site, httpserver):
+    serve_page(httpserver, 12, "command")
+    httpserver.expect_request(re.compile(r"/command/p\d+\.png")).respond_with_handler(slow_picture)
+    allow_in_site(tiny_site, "127.0.0.1")
+    before = tree(tiny_site)
+    result = finishes(lambda: ingest(tiny_site, httpserver.url_for("/page.html"), article_id="slow-01",
+                                     limits=Limits(import_deadline=3)))
+    assert "the 3 s allowed for one import" in str(result.get("error")), result
+    assert tree(tiny_site) == before
+
+
+def test_a_sync_run_deadline_covers_the_pictures_too(tiny_site, httpserver):
+    serve_page(httpserver, 12, "sync")
+    httpserver.expect_request(re.compile(r"/sync/p\d+\.png")).respond_with_handler(slow_picture)
+    (tiny_site / "sources/remote.toml").write_text(
+        f'[[article]]\nurl = "{httpserver.url_for("/page.html")}"\nid = "slow-01"\nlang = "en"\n')
+    result = finishes(lambda: sync(tiny_site, Limits(retries=0, page_deadline=1, run_deadline=2, allow_hosts=HERE)))
+    [outcome] = result["value"]
+    assert outcome.status == "failed" and "the 2 s allowed for one sync" in outcome.message, outcome
+    assert result["seconds"] < 6 and not (tiny_site / "sources/slow-01.md").exists()
+
+
+def test_a_page_with_more_pictures_than_one_import_takes_is_refused_before_any_is_fetched(tiny_site, httpserver):
+    serve_page(httpserver, 101, "many")
+    httpserver.expect_request(re.compile(r"/many/p\d+\.png")).respond_with_data(PICTURE, content_type="image/png")
+    before = tree(tiny_site)
+    with pytest.raises(PipelineError) as info:
+        ingest(tiny_site, httpserver.url_for("/page.html"), article_id="many-01", limits=QUICK)
+    assert str(info.value) == (f"{httpserver.url_for('/page.html')}: the page has 101 pictures, more than the 100 one "
+                               "import takes; nothing was imported; save the page, keep the pictures the article "
+                               "needs and import the file")
+    assert not [r for r, _ in httpserver.log if r.path.startswith("/many/")] and tree(tiny_site) == before
+
+
+def test_the_pictures_of_one_import_share_one_byte_budget(tiny_site, httpserver):
+    serve_page(httpserver, 5, "budget")
+    httpserver.expect_request(re.compile(r"/budget/p\d+\.png")).respond_with_data(PICTURE + b"\0" * 4000,
+                                                                               content_type="image/png")
+    before = tree(tiny_site)
+    limits = replace(QUICK, max_bytes=5000, max_picture_bytes=12000)  # each picture fits, three do not
+    with pytest.raises(PipelineError) as info:
+        ingest(tiny_site, httpserver.url_for("/page.html"), article_id="big-01", limits=limits)
+    assert str(info.value).startswith(f"{httpserver.url_for('/page.html')}: the page's pictures together are larger "
+                                      "than the 11 KB one import takes (reached at ")
+    assert len([r for r, _ in httpserver.log if r.path.startswith("/budget/")]) == 3 and tree(tiny_site) == before
+
+
+# ---------------------------------------------------------------- connecting within the deadline
+
+def in_namespace(tmp_path, script: str, setup: str, *files: tuple[str, str]) -> subprocess.CompletedProcess:
+    """``script`` run by this Python in a new user and mount namespace (``unshare -rm``, plus a network
+    namespace when ``setup`` brings up lo), after ``setup`` has bind-mounted the given files over /etc ones."""
+    if subprocess.run(["unshare", "-rmn", "true"], capture_output=True, check=False).returncode != 0:
+        pytest.skip("unshare -rmn is not allowed here")
+    mounts = []
+    for name, text in files:
+        (tmp_path / name).write_text(text)
+        mounts.append(f"mount --bind {tmp_path / name} /etc/{name}")
+    (tmp_path / "script.py").write_text(script)
+    command = " && ".join([setup, *mounts, f"{sys.executable} {tmp_path / 'script.py'}"])
+    return subprocess.run(["unshare", "-rmn", "sh", "-c", command], capture_output=True, text=True, timeout=120,
+                          check=False,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+FULL_QUEUES = """
+import socket, time
+from pipeline.fetch import FetchError, Limits, fetch
+held = []
+for n in range(2, 10):  # eight addresses whose accept queues are full: a connect there waits for its timeout
+    server = socket.socket(); server.bind((f"127.0.0.{n}", 8080)); server.listen(0); held.append(server)
+    for _ in range(3):
+        client = socket.socket(); client.setblocking(False); held.append(client)
+        client.connect_ex((f"127.0.0.{n}", 8080))
+time.sleep(0.2)
+for deadline in (2, 30):
+    started = time.monotonic()
+    try:
+        fetch("http://multi.test:8080/", limits=Limits(connect_timeout=1, page_deadline=deadline, retries=0,
+                                                      allow_hosts=("multi.test",)))
+    except FetchError as exc:
+        print(f"{time.monotonic() - started:.1f}", exc)
+"""
+
+
+def test_a_name_with_many_unreachable_addresses_is_given_up_within_the_deadline(tmp_path):
+    hosts = "127.0.0.1 localhost\n" + "".join(f"127.0.0.{n} multi.test\n" for n in range(2, 10))
+    done = in_namespace(tmp_path, FULL_QUEUES, "ip link set lo up", ("hosts", hosts))
+    assert done.returncode == 0, done.stderr
+    within_deadline, within_address_cap = done.stdout.splitlines()
+    seconds, message = within_deadline.split(" ", 1)
+    assert float(seconds) < 4, done.stdout  # 8 addresses of 1 s each took 8 s against a 2 s deadline
+    assert message == ("http://multi.test:8080/: no complete answer within the 2 s allowed for one page "
+                       "(the server is too slow or stalls); try again later")
+    seconds, message = within_address_cap.split(" ", 1)
+    assert float(seconds) < 6, done.stdout  # at most 4 addresses tried, 1 s each
+    assert message == "http://multi.test:8080/: cannot connect within 1 s (timed out)"
+
+
+MUTE_RESOLVER = """
+import socket, time
+from pipeline.fetch import FetchError, Limits, fetch
+mute = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); mute.bind(("127.0.0.1", 53))  # takes questions, never answers
+started = time.monotonic()
+try:
+    fetch("http://slow.test/", limits=Limits(page_deadline=2, retries=0, allow_hosts=("slow.test",)))
+except FetchError as exc:
+    print(f"{time.monotonic() - started:.1f}", exc)
+"""
+
+
+def test_a_resolver_that_never_answers_is_given_up_at_the_deadline(tmp_path):
+    resolver = "nameserver 127.0.0.1\noptions timeout:30 attempts:2\n"
+    done = in_namespace(tmp_path, MUTE_RESOLVER, "ip link set lo up", ("resolv.conf", resolver))
+    assert done.returncode == 0, done.stderr
+    seconds, message = done.stdout.strip().split(" ", 1)
+    assert float(seconds) < 5, done.stdout  # the lookup alone took 60 s
+    assert message == ("http://slow.test/: no complete answer within the 2 s allowed for one page "
+                       "(the server is too slow or stalls); try again later")
+
+
+# ---------------------------------------------------------------- a hub that keeps talking
+
+def test_a_hub_answering_with_an_endless_body_is_not_read():
+    hub = Trickle(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 999999999\r\n\r\n" + b"x" * 100000,
+                  from_byte=200, pause=0.05)
+    try:
+        result = finishes(lambda: ping(hub.url, FEEDS, PingLimits(read_timeout=30, total=5)))
+    finally:
+        hub.close()
+    assert result["value"] == []  # the hub took every ping; what it goes on to say is not read
+
+
+# ---------------------------------------------------------------- messages that name the real cause
+
+RAW_ANSWERS = {
+    "garbage": (b"garbage garbage\r\n\r\n", "the server's answer is not valid HTTP: BadStatusLine (garbage garbage)"),
+    "two lengths": (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"
+                    b"hello!",
+                    ("the server's answer is not valid HTTP: InvalidHeader (Content-Length contained multiple "
+                    "unmatching values (5, 6))")),
+    "bad port in a redirect": (b"HTTP/1.1 302 Found\r\nLocation: http://host:99999/\r\nContent-Length: 0\r\n\r\n",
+                               "redirected to http://host:99999/: not a valid address: InvalidURL"),
+    "brotli": (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: br\r\nContent-Length: 5\r\n\r\nhello",
+               ("the answer is compressed as 'br', which cannot be decoded here; save it from a browser and import "
+               "the file")),
+    "silence": (b"", "the server closed the connection without answering"),
+}
+
+
+@pytest.mark.parametrize("name", list(RAW_ANSWERS))
+def test_a_broken_answer_is_named_for_what_is_wrong_with_it(name):
+    answer, expected = RAW_ANSWERS[name]
+    server = Trickle(answer, from_byte=len(answer))
+    try:
+        result = finishes(lambda: fetch(server.url, limits=QUICK))
+    finally:
+        server.close()
+    assert str(result.get("error")) == f"{server.url}: {expected}", result
+
+
+def test_an_unspecified_address_is_called_so(names):
+    names["zero.example.org"] = ["0.0.0.0"]
+    with pytest.raises(FetchError, match=r"to zero\.example\.org \(0\.0\.0\.0\), an unspecified address inside"):
+        fetch("http://zero.example.org/", limits=QUICK)

@@ -69,3 +69,34 @@ def test_a_source_edited_by_hand_is_not_overwritten(tiny_site, remote_site, http
     outcome = sync(tiny_site, FAST)[0]
     assert outcome.status == "failed" and "was edited here since the last sync" in outcome.message
     assert "topics: [legs]" in source.read_text()
+
+
+NOT_TABLES = "sources/remote.toml:1: 'article' must be a list of [[article]] tables, each with url, lang and id"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (b'article = "x"\n', NOT_TABLES),
+    (b"article = [1]\n", NOT_TABLES),
+    (b"a = " + b"[" * 3000 + b"\n", "sources/remote.toml: nested too deeply to read; list the pages as [[article]] "
+                                    "tables"),
+    (b"\xff\xfe[[article]]\n", "sources/remote.toml: not UTF-8 (byte 0); save it as UTF-8"),
+    (b"#" * (2 * 1024 * 1024), "sources/remote.toml: the file is larger than the 1024 KB allowed"),
+])
+def test_a_broken_manifest_is_one_line_not_a_traceback(tiny_site, capsys, text, expected):
+    from tests.helpers import run_main
+
+    (tiny_site / "sources/remote.toml").write_bytes(text)
+    code, _, err = run_main(tiny_site, capsys, "sync")
+    assert code != 0 and "Traceback" not in err
+    assert err.splitlines()[0] == expected
+
+
+def test_a_damaged_state_file_is_one_line_not_a_traceback(tiny_site, capsys):
+    from tests.helpers import run_main
+
+    (tiny_site / "sources/remote.toml").write_text('[[article]]\nurl = "http://127.0.0.1:9/a"\nid = "a-01"\n'
+                                                   'lang = "en"\n')
+    (tiny_site / "sources/remote-state.json").write_bytes(b"[" * 100000)
+    code, _, err = run_main(tiny_site, capsys, "sync")
+    assert code != 0 and "Traceback" not in err
+    assert err.splitlines()[0].startswith("sources/remote-state.json: damaged (")
