@@ -108,10 +108,15 @@ def _check_quantities(source: str, target: str, source_lang: str, target_lang: s
 
 def _stood_in(unreadable: tuple[str, ...], other: Counter, reading: quantities.Reading) -> None:
     """Take out of ``other`` one quantity for each unreadable token written with its digits."""
-    for token in unreadable[:100]:  # each is reported already; a translator's thousand cost no more
-        digits = _NOT_DIGIT.sub("", token)
-        for key in [k for k in other if other[k] > 0]:
-            if _NOT_DIGIT.sub("", reading.written(key)).startswith(digits):
+    if not unreadable or not other:
+        return
+    by_digits: dict[str, list] = {}
+    for key, start, end in reading.spans:
+        if key in other:
+            by_digits.setdefault(_NOT_DIGIT.sub("", reading.text[start:end]), []).append(key)
+    for token in unreadable:
+        for key in by_digits.get(_NOT_DIGIT.sub("", token), ()):
+            if other[key] > 0:
                 other[key] -= 1
                 if not other[key]:
                     del other[key]

@@ -96,7 +96,7 @@ UNSAID_UNITS = frozenset({"years"})
 PERIODS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "an hour": {"en": ("an hour", "per hour", "hourly", "each hour", "every hour"),
                 "de": ("stündlich", "pro Stunde", "in der Stunde", "die Stunde", "jede Stunde")},
-    "every other day": {"en": ("every other day", "every second day", "every two days", "on alternate days"),
+    "every other day": {"en": ("every other day", "every second day", "every two days"),
                         "de": ("jeden zweiten Tag", "alle zwei Tage", "jeden 2. Tag")},
     "a day": {"en": ("a day", "per day", "daily", "each day", "every day"),
               "de": ("täglich", "am Tag", "pro Tag", "jeden Tag", "den Tag")},
@@ -183,6 +183,8 @@ def _alone(spellings) -> list[str]:
 # the first word of a period that counts on its own, to find one ("täglich", "every") without a scan
 _PERIOD_NEEDLES = tuple(sorted({s.split()[0].casefold() for by_lang in PERIODS.values() for spellings in
                                 by_lang.values() for s in _alone(spellings)}))
+_PERIOD_SPELLINGS = tuple(sorted({s.casefold() for by_lang in PERIODS.values() for spellings in by_lang.values()
+                                  for s in _alone(spellings)}))
 
 _SPACE = "[ \u00a0\u202f\u2009]"  # between a number and its unit, or grouping digits
 _FRACTIONS = "½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞"
@@ -232,7 +234,10 @@ def may_hold(source: str, target: str) -> bool:
     if _DIGITS.search(source) or _DIGITS.search(target):
         return True
     folded = f"{source}\n{target}".casefold()
-    return any(map(folded.__contains__, _COUNTING_NEEDLES)) or any(map(folded.__contains__, _PERIOD_NEEDLES))
+    if any(map(folded.__contains__, _COUNTING_NEEDLES)):
+        return True
+    # "per" is in "person": the whole spellings only where a first word is
+    return any(map(folded.__contains__, _PERIOD_NEEDLES)) and any(map(folded.__contains__, _PERIOD_SPELLINGS))
 
 
 def read(text: str, lang: str, words: bool) -> Reading:
@@ -243,7 +248,7 @@ def read(text: str, lang: str, words: bool) -> Reading:
         text = _LINK.sub("](", text)  # a link target's digits are compared as link targets
     quantities: list[tuple[tuple, int, int]] = []  # each with where the text writes it
     if grammar.needles:
-        quantities += ((grammar.quantity(m), m.start(), m.end()) for m in grammar.counts(text))
+        quantities += ((_once(grammar.quantity(m)), m.start(), m.end()) for m in grammar.counts(text))
     taken = sorted((start, end) for _, start, end in quantities)  # a period in "twice a day" is the count's
     unreadable: list[str] = []
     amounts: list[_Amount] = []
@@ -256,8 +261,7 @@ def read(text: str, lang: str, words: bool) -> Reading:
             end = digit.end()
             continue
         kind = match.lastgroup
-        lead = grammar.lead.search(text, max(end, match.start() - _LEAD), match.start()) \
-            if kind in ("number", "dotted", "dmdot") else None
+        lead = grammar.lead_of(text, match.start(), end) if kind in ("number", "dotted", "dmdot") else None
         if lead is not None and lead.group("sect"):  # "Abschnitt 4.2": a name, not a value
             match, kind = _SECTION.match(text, digit.start()), "ident"
         if lead is not None and lead.group("lperiod") and _within(taken, lead.start("lperiod")):
@@ -286,6 +290,13 @@ def read(text: str, lang: str, words: bool) -> Reading:
     found = [q[0] for q in quantities]
     found.sort()
     return Reading(found, quantities, text, tuple(unreadable))
+
+
+def _once(key: tuple) -> tuple:
+    """"Once a week" ("einmal wöchentlich", "1-mal pro Woche") says what "weekly" says."""
+    if key[1] == 1 and key[2].startswith("times ") and key[2][6:] in PERIODS and not key[3]:
+        return ("every", key[2][6:])
+    return key
 
 
 def _within(spans: list[tuple[int, int]], at: int) -> bool:
@@ -438,7 +449,10 @@ class _Grammar:
         unit = _alternatives(self.units)
         period = _alternatives(self.periods)
         alone = [s for lang in spoken for by_lang in PERIODS.values() for s in _alone(by_lang.get(lang, ()))]
-        self.alone = re.compile(rf"(?i:{_alternatives(alone) or '(?!)'})(?!\w)")
+        # one scan of the lowered text (a case-blind scan costs twice as much), or of the text where
+        # lowering it moves positions ("İ")
+        self.alone_lowered = re.compile(rf"(?<!\w){_alternatives(alone) or '(?!)'}(?!\w)")
+        self.alone = re.compile(rf"(?<!\w)(?i:{_alternatives(alone) or '(?!)'})(?!\w)")
         self.alone_needles = tuple(sorted({s.split()[0].casefold() for s in alone}))
         self.bounds = {_folded(s): key for lang in spoken for key, by_lang in BOUNDS.items()
                        for s in by_lang.get(lang, ())}
@@ -454,6 +468,9 @@ class _Grammar:
             rf"|(?:(?<!\w)(?P<lperiod>{period or '(?!)'})\s+)?"
             rf"(?:(?<!\w)(?P<bound>{_alternatives(self.bounds) or '(?!)'})\s+|(?P<bsign>[<>≤≥≦≧]=?){_SPACE}*)?"
             rf"(?:(?<!\w)(?P<minus>{_alternatives(minus) or '(?!)'})\s+)?)$")
+        # the last word of each lead, to search for one only where it may end ("42 times" has none)
+        self.lead_words = frozenset(_folded(s).split()[-1] for s in
+                                    [*sections, *self.periods, *self.bounds, *minus] if s.strip())
         self.after = re.compile(rf"(?i:\s+(?P<after>{_alternatives(self.bounds_after) or '(?!)'}))(?!\w)")
         number = (rf"\d+(?:[.,'’\u00a0\u202f\u2009]\d+)*(?:{_SPACE}?[{_FRACTIONS}])?|[{_FRACTIONS}]"
                   rf"|[.,]\d+")  # ".5 mg" is 0.5 mg to an English reader
@@ -461,8 +478,10 @@ class _Grammar:
         # ("mval/l") is compared as written
         part = rf"(?:(?i:{unit})|{_SI})"
         compound = rf"{part}(?:(?:{_SPACE}*/{_SPACE}*|{_SPACE}+(?i:per|pro|je){_SPACE}+){part}){{0,2}}"
-        # "2 tablets a day": a period after a number and one word is the number's
-        bare_period = rf"(?:{_SPACE}+[^\W\d_]{{2,24}})?{_SPACE}+(?i:(?P<bperiod>{period or '(?!)'}))(?!\w)"
+        # "2 tablets a day", "2 litres of water a day": a period after a number and up to two words is the number's
+        counter = _alternatives(list(counting) + ["times", "mal"])  # "2.5 mg twice a day" is counted
+        words_between = rf"(?:{_SPACE}+(?!(?i:{counter})(?!\w))[^\W\d_]{{2,24}}){{0,2}}"
+        bare_period = rf"{words_between}{_SPACE}+(?i:(?P<bperiod>{period or '(?!)'}))(?!\w)"
         ordinal_part = rf"(?:{'|'.join(ordinal)})(?!\w)|" if ordinal else ""
         time_suffix = rf"(?:{_SPACE}*(?i:(?P<suffix>{_alternatives(suffixes)}))(?!\w))?" if suffixes else ""
         hour_suffix = rf"(?i:(?P<hsuffix>{_alternatives(suffixes)}))(?!\w)" if suffixes else "(?!)"
@@ -480,7 +499,7 @@ class _Grammar:
             rf"(?P<hour>(?<![\w.,:])(\d{{1,2}})(?:[.:](\d{{2}}))?{_SPACE}*{hour_suffix})",
             rf"(?P<number>(?P<sign>[-−–+])?(?<![\w.,])(?P<num>{number})(?P<exp>[{_SUPERSCRIPTS}]{{1,3}})?"
             rf"(?:{ordinal_part}(?:{_SPACE}|-)?(?P<unit>{compound})(?!\w)"
-            rf"(?:{_SPACE}+(?i:(?P<period>{period or '(?!)'}))(?!\w))?|{bare_period})?)",
+            rf"(?:{words_between}{_SPACE}+(?i:(?P<period>{period or '(?!)'}))(?!\w))?|{bare_period})?)",
         ]))
         self.month_first = re.compile(
             rf"(?P<md>({month})\.?\s+(\d{{1,2}})(?:{'|'.join(ordinal) or '(?!)'})?(?!\d|[.,]\d)(?:,?\s+(\d{{4}})(?!\d))?)"
@@ -575,43 +594,56 @@ class _Grammar:
 
     def amount(self, text: str, match: re.Match, lead: re.Match | None) -> _Amount | None:
         """A number with its unit, period and bound, and what stands before it (``lead``)."""
-        num, sign, spelling, exp = match.group("num", "sign", "unit", "exp")
+        num, sign, spelling, exp, period, bperiod = match.group("num", "sign", "unit", "exp", "period", "bperiod")
         value = self.value(num)
         if value is None:
             return None
         start, end = match.start(), match.end()
         if sign in ("-", "−", "–") or lead is not None and lead.group("minus"):
             value = value.copy_negate() if isinstance(value, Decimal) else -value  # exact, however long
-        period = match.group("period") or match.group("bperiod")
+        period = period or bperiod
         key = self.periods.get(period) or self.periods[_folded(period)] if period else ""
         unit = f"^{exp.translate(_FROM_SUPERSCRIPT)}" if exp else ""  # 10⁶ is not 10⁹: an exponent, as written
-        if spelling is not None:
+        if spelling is not None and ("/" in spelling or " " in spelling):
             parts = [self.units.get(p) or self.units.get(_folded(p)) or p for p in _PER.split(spelling)]
             if len(parts) > 1 and parts[-1] in PERIOD_OF_UNIT:  # "5 mg/h" is "5 mg pro Stunde"
                 key = key or PERIOD_OF_UNIT[parts.pop()]
-            unit = " ".join(filter(None, (unit, "/".join(parts))))
+            unit = f"{unit} {'/'.join(parts)}" if unit else "/".join(parts)
+        elif spelling is not None:
+            named = self.units.get(spelling) or self.units.get(_folded(spelling)) or spelling
+            unit = f"{unit} {named}" if unit else named
         bound = ""
         if lead is not None and lead.start() < start:
             if lead.group("lperiod") and not key:
                 key = self.periods[_folded(lead.group("lperiod"))]
             bound = self.bounds.get(_folded(lead.group("bound") or "")) or BOUND_SIGNS.get(lead.group("bsign") or "", "")
             start = lead.start()
-        after = self.after.match(text, match.end()) if not bound else None
+        after = self.after.match(text, end) if not bound and text[end:end + 1].isspace() else None
         if after is not None:
             bound, end = self.bounds_after[_folded(after.group("after"))], after.end()
-        unit = " ".join(filter(None, (unit, key)))
+        if key:
+            unit = f"{unit} {key}" if unit else key
         plain = spelling is None and not exp and len(num) == 1 and num.isdigit() and not sign and not key
         return _Amount(value, unit, bound, start, end, plain)
 
+    def lead_of(self, text: str, start: int, after: int) -> re.Match | None:
+        """What stands right before the number at ``start`` and belongs to it, if anything; not
+        before ``after``. The search costs 10 us, so it runs only after a word a lead ends with."""
+        end = start - 1 if start > after and text[start - 1] in " \u00a0\u202f\u2009" else start
+        if end <= after:
+            return None
+        if text[end - 1] in "<>≤≥≦≧=§" or text[end - 1] in " \u00a0\u202f\u2009":
+            return self.lead.search(text, max(after, start - _LEAD), start)
+        space = text.rfind(" ", max(after, end - _WORD), end)
+        if text[space + 1:end].casefold() not in self.lead_words:
+            return None
+        return self.lead.search(text, max(after, start - _LEAD), start)
+
     def periods_alone(self, text: str, taken: list[tuple[int, int]]) -> Iterator[tuple[str, int, int]]:
         """The periods that stand on their own ("take it weekly"), outside the sorted ``taken`` spans."""
-        folded = text.lower()
-        if len(folded) != len(text):
-            matches: Iterator[re.Match] = (m for m in (self.alone.match(text, i.start())
-                                                       for i in re.finditer(r"(?<!\w)\w", text)) if m)
-        else:
-            matches = (m for m in (self.alone.match(text, at) for at in _word_starts(folded, self.alone_needles)) if m)
-        for m in matches:
+        lowered = text.lower()
+        found = self.alone_lowered.finditer(lowered) if len(lowered) == len(text) else self.alone.finditer(text)
+        for m in found:
             after = _NEXT_WORD.match(text, m.end()) if m.group().endswith("ly") else None
             if after is not None and after.group(1).lower() not in ADVERB_FOLLOWERS:
                 continue  # "the daily dose"
@@ -654,7 +686,7 @@ class _Grammar:
         (1/2) or a pair (120/80 mmHg)."""
         if len(amounts) == 1:
             a = amounts[0]
-            return [(("n", a.value, a.unit, a.bound), a.start, a.end)]
+            return [(_once(("n", a.value, a.unit, a.bound)), a.start, a.end)]
         return list(self._combined(text, amounts))
 
     def _combined(self, text: str, amounts: list[_Amount]) -> Iterator[tuple[tuple, int, int]]:
@@ -664,7 +696,7 @@ class _Grammar:
             b = amounts[i + 1] if i + 1 < len(amounts) else None
             joined = self._joined(text, a, b) if b is not None else None
             if joined is None:
-                yield ("n", a.value, a.unit, a.bound), a.start, a.end
+                yield _once(("n", a.value, a.unit, a.bound)), a.start, a.end
                 i += 1
                 continue
             assert b is not None
@@ -690,18 +722,6 @@ class _Grammar:
 
 
 _FROM_SUPERSCRIPT = str.maketrans(_SUPERSCRIPTS, "0123456789")
-
-
-def _word_starts(folded: str, needles: tuple[str, ...]) -> list[int]:
-    """Where a word that starts with one of ``needles`` starts, in order."""
-    found = set()
-    for needle in needles:
-        at = folded.find(needle)
-        while at != -1:
-            if not at or not folded[at - 1].isalnum():
-                found.add(at)
-            at = folded.find(needle, at + len(needle))
-    return sorted(found)
 
 
 def _folded(spelling: str) -> str:

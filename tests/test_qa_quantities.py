@@ -121,12 +121,12 @@ def test_a_number_format_finding_does_not_hide_a_wrong_dose_beside_it():
 
 
 @pytest.mark.parametrize(("source", "target", "said"), [
-    ("Take 10 mg weekly.", "Nehmen Sie 10 mg täglich.", "missing in the translation: 10 mg weekly; "
-                                                        "not in the source: 10 mg täglich"),
-    ("Call a doctor at ≥ 38 °C.", "Rufen Sie bei ≤ 38 °C einen Arzt.", "missing in the translation: ≥ 38 °C; "
-                                                                       "not in the source: ≤ 38 °C"),
-    ("Each dose holds 10⁶ cells.", "Jede Dosis enthält 10⁹ Zellen.", "missing in the translation: 10⁶; "
-                                                                     "not in the source: 10⁹"),
+    ("Take 10 mg weekly.", "Nehmen Sie 10 mg täglich.",
+     "missing in the translation: 10 mg weekly; not in the source: 10 mg täglich"),
+    ("Call a doctor at ≥ 38 °C.", "Rufen Sie bei ≤ 38 °C einen Arzt.",
+     "missing in the translation: ≥ 38 °C; not in the source: ≤ 38 °C"),
+    ("Each dose holds 10⁶ cells.", "Jede Dosis enthält 10⁹ Zellen.",
+     "missing in the translation: 10⁶; not in the source: 10⁹"),
 ])
 def test_a_finding_shows_the_dose_with_its_period_bound_and_exponent(source, target, said):
     [finding] = findings(source, target, "en", "de")
