@@ -23,19 +23,21 @@ from pipeline.pofile import Entry, PoFile
 _NUMBER = re.compile(r"\d+(?:[.,\u202f\u00a0]\d+)*")
 _LINK = re.compile(r"\]\(([^)\s]+)")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+_NOT_DIGIT = re.compile(r"\D")
 _LONG = 40  # a translation identical to a source this long was probably not translated
 
 
 def check_catalog(domain: str, path: str, catalog: PoFile, source_lang: str | None = None) -> list[Finding]:
     """The findings for one catalog's confirmed translations.
 
-    The languages are the catalog's: its ``Language`` and ``X-Source-Language`` headers, else
-    the ``locales/<lang>/`` folder it is in and ``source_lang`` (the article's, if the caller
-    knows it), else English.
+    The target language is the ``locales/<lang>/`` folder's (a site language: the caller finds
+    catalogs there), the source language ``source_lang`` (the article's), else English. Headers
+    are a translator's to edit and decide nothing: ``Language: en`` in a German catalog would
+    make "2.5 mg" pass as German and flag the correct "2,5 mg".
     """
     folder = path.split("/")[1] if path.startswith("locales/") and path.count("/") >= 2 else None
-    target = catalog.header_field("Language") or folder or "en"
-    source = catalog.header_field("X-Source-Language") or source_lang or "en"
+    target = folder or "en"
+    source = source_lang or "en"
     return [
         Finding(kind, path, entry.line, f"{_what(domain)}, {', '.join(entry.extracted) or 'unit'}: {message}")
         for entry in catalog.active()
@@ -77,8 +79,9 @@ def check_entry(entry: Entry, source_lang: str, target_lang: str) -> Iterator[tu
 def _check_quantities(source: str, target: str, source_lang: str, target_lang: str) -> Iterator[tuple[str, str]]:
     """Numbers, with their units, ranges, dates and times, as values: "2.5 mg" is "2,5 mg".
 
-    A number its language does not write so (German "2.5") is the one finding of the entry: which
-    value it stands for is the question, so comparing it would only add a second line.
+    A number its language does not write so (German "2.5") is a finding of its own; which value
+    it stands for is the question, so it stands in for one quantity of the other side written with
+    the same digits, and the rest are compared: a wrong dose beside it is reported too.
     """
     words = quantities.words_shared(source_lang, target_lang)
     read = quantities.read(source, source_lang, words), quantities.read(target, target_lang, words)
@@ -87,12 +90,13 @@ def _check_quantities(source: str, target: str, source_lang: str, target_lang: s
             f"{_some(r.unreadable)} in the {side} is not a number in {quantities.describe(lang)}"
             for r, side, lang in zip(read, ("source", "translation"), (source_lang, target_lang)) if r.unreadable
         ) + "; write it so, since a reader may take it for another value"
-        return
     if read[0].found == read[1].found:
         return
     found = Counter(read[0].found), Counter(read[1].found)
     missing, extra = found[0] - found[1], found[1] - found[0]
     quantities.unsaid(missing, extra)
+    _stood_in(read[1].unreadable, missing, read[0])
+    _stood_in(read[0].unreadable, extra, read[1])
     if missing or extra:
         # "1.000" is a thousand in German and one in English: where both sides write the same,
         # the message says how each side reads it
@@ -100,6 +104,23 @@ def _check_quantities(source: str, target: str, source_lang: str, target_lang: s
         shown = (Counter({_shown(r.written(k), k, same): n for k, n in keys.items()})
                  for r, keys in zip(read, (missing, extra)))
         yield "i18n.number-mismatch", _difference("numbers", *shown)
+
+
+def _stood_in(unreadable: tuple[str, ...], other: Counter, reading: quantities.Reading) -> None:
+    """Take out of ``other`` one quantity for each unreadable token written with its digits."""
+    if not unreadable or not other:
+        return
+    by_digits: dict[str, list] = {}
+    for key, start, end in reading.spans:
+        if key in other:
+            by_digits.setdefault(_NOT_DIGIT.sub("", reading.text[start:end]), []).append(key)
+    for token in unreadable:
+        for key in by_digits.get(_NOT_DIGIT.sub("", token), ()):
+            if other[key] > 0:
+                other[key] -= 1
+                if not other[key]:
+                    del other[key]
+                break
 
 
 def _some(tokens: tuple[str, ...]) -> str:

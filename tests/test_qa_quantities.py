@@ -40,7 +40,7 @@ def _po(source: str, target: str, source_lang: str | None, target_lang: str, fol
 
 def findings(source: str, target: str, source_lang: str | None, target_lang: str, folder: str | None = None):
     path, po = _po(source, target, source_lang, target_lang, folder)
-    return [f for f in check_catalog("a-01", path, po) if f.kind in NUMBER_KINDS]
+    return [f for f in check_catalog("a-01", path, po, source_lang) if f.kind in NUMBER_KINDS]
 
 
 @pytest.mark.parametrize(("source_lang", "target_lang", "source", "correct", "dangerous"), _rows(),
@@ -54,7 +54,7 @@ def test_a_correct_translation_passes_and_a_dangerous_one_is_found(source_lang, 
 
 @pytest.mark.parametrize(("source", "target", "said"), [
     ("Take 2.5 mg.", "25 mg einnehmen.", "missing in the translation: 2.5 mg; not in the source: 25 mg"),
-    ("Fever above 38.5 °C", "Fieber über 385 °C", "missing in the translation: 38.5 °C; not in the source: 385 °C"),
+    ("Fever above 38.5 °C", "Fieber über 385 °C", "missing in the translation: above 38.5 °C; not in the source: über 385 °C"),
     ("Fill 450 into the cup.", "4,50 ml in den Becher füllen.",
      "missing in the translation: 450; not in the source: 4,50 ml"),
     ("Give 400 ml.", "400 l geben.", "missing in the translation: 400 ml; not in the source: 400 l"),
@@ -69,7 +69,7 @@ def test_a_number_its_language_does_not_write_so_is_reported():
     assert german.kind == "i18n.number-format"
     assert "'2.5' in the translation is not a number in German, which writes two and a half as 2,5" in german.message
     [english] = findings("Etwa 1,5 l am Tag.", "About 15 l a day.", "de", "en")  # the issue's "1,5 l" -> "15 l"
-    assert "missing in the translation: 1,5 l; not in the source: 15 l" in english.message
+    assert "missing in the translation: 1,5 l am Tag; not in the source: 15 l a day" in english.message
     [copied] = findings("Etwa 1,5 l am Tag.", "About 1,5 l a day.", "de", "en")
     assert "'1,5' in the translation is not a number in English" in copied.message
 
@@ -80,7 +80,7 @@ def test_numbers_written_alike_but_read_apart_say_how_each_side_reads_them():
                                "not in the source: 10,000 (read as 10))")
 
 
-def test_the_languages_come_from_the_headers_then_the_folder_then_the_caller():
+def test_the_languages_come_from_the_folder_and_the_caller():
     # an English catalog of a German article: "1,5" is the German way of writing 1.5
     assert findings("Etwa 1,5 Liter am Tag.", "About 1.5 litres a day.", "de", "en") == []
     path, po = _po("Etwa 1,5 Liter am Tag.", "About 1.5 litres a day.", None, "en")
@@ -92,6 +92,45 @@ def test_a_language_without_words_in_the_registry_compares_numbers_and_symbols()
     assert findings("Rest for 30 minutes; take 2.5 mg.", "Reposez-vous 30 minutes ; prenez 2,5 mg.", "en", "fr") == []
     [finding] = findings("Take 2.5 mg.", "Prenez 25 mg.", "en", "fr")
     assert "missing in the translation: 2.5 mg; not in the source: 25 mg" in finding.message
+
+
+def test_a_translators_language_header_decides_nothing():
+    # the header a translator edits once said which number rules apply: "Language: en" in a German
+    # catalog made "2.5 mg" pass as German and flagged the correct "2,5 mg"
+    def lying(target: str):
+        text = (f'msgid ""\nmsgstr ""\n"Language: en\\n"\n"X-Source-Language: de\\n"\n'
+                f'"Content-Type: text/plain; charset=UTF-8\\n"\n\n#. paragraph\nmsgid "Take 2.5 mg."\n'
+                f'msgstr "{target}"\n')
+        path = "locales/de/LC_MESSAGES/a-01.po"
+        with pytest.raises(catalogs.CatalogError, match="the header says Language: en"):
+            catalogs.parse(path, text.encode(), "de")  # as tracking reads a catalog of its folder
+        return [f.kind for f in check_catalog("a-01", path, catalogs.parse(path, text.encode()), "en")]
+
+    assert lying("Nehmen Sie 2,5 mg ein.") == []
+    assert lying("Nehmen Sie 2.5 mg ein.") == ["i18n.number-format"]
+    assert lying("Nehmen Sie 25 mg ein.") == ["i18n.number-mismatch"]
+
+
+def test_a_number_format_finding_does_not_hide_a_wrong_dose_beside_it():
+    format_, mismatch = findings("Take 2.5 mg and then 10 ml.", "Nehmen Sie 2.5 mg und dann 100 ml.", "en", "de")
+    assert format_.kind == "i18n.number-format" and "'2.5' in the translation" in format_.message
+    assert mismatch.kind == "i18n.number-mismatch"
+    assert "missing in the translation: 10 ml; not in the source: 100 ml" in mismatch.message
+    [dose] = findings("Take 2.5 mg (see section 4.2).", "Nehmen Sie 25 mg ein (siehe Abschnitt 4.2).", "en", "de")
+    assert "missing in the translation: 2.5 mg; not in the source: 25 mg" in dose.message
+
+
+@pytest.mark.parametrize(("source", "target", "said"), [
+    ("Take 10 mg weekly.", "Nehmen Sie 10 mg täglich.",
+     "missing in the translation: 10 mg weekly; not in the source: 10 mg täglich"),
+    ("Call a doctor at ≥ 38 °C.", "Rufen Sie bei ≤ 38 °C einen Arzt.",
+     "missing in the translation: ≥ 38 °C; not in the source: ≤ 38 °C"),
+    ("Each dose holds 10⁶ cells.", "Jede Dosis enthält 10⁹ Zellen.",
+     "missing in the translation: 10⁶; not in the source: 10⁹"),
+])
+def test_a_finding_shows_the_dose_with_its_period_bound_and_exponent(source, target, said):
+    [finding] = findings(source, target, "en", "de")
+    assert said in finding.message
 
 
 # ---------------------------------------------------------------- properties
@@ -172,7 +211,10 @@ def test_a_dangerous_translation_fails_publish_strict_naming_the_file_and_line(t
 
 @pytest.mark.parametrize("hostile", ["mal" * 60_000, "a\n1" * 60_000, "1." * 90_000, "1,5 " * 45_000,
                                      "Mai 1 " * 30_000, "x" * 90_000 + " 1" * 30_000, "1-" * 90_000,
-                                     "zwischen 1 und " * 12_000, "9" * 180_000])
+                                     "zwischen 1 und " * 12_000, "9" * 180_000, "täglich " * 22_000,
+                                     "1 mg/" * 36_000, "≥ " * 90_000 + "1", "Abschnitt 1." * 15_000,
+                                     "jeden zweiten " * 12_000 + "1", "1 x " * 45_000, "9⁹⁹⁹" * 45_000,
+                                     "daily " * 30_000, ".5 " * 60_000, "1 ½ " * 45_000])
 def test_a_translators_hostile_text_is_checked_without_hanging(hostile):
     started = time.monotonic()
     findings("Take 2.5 mg twice a day.", hostile, "en", "de")
