@@ -55,5 +55,5 @@ def read_if_there(path: str | os.PathLike, shown: str, limit: int, error: type[P
 
 
 def _too_large(shown: str, limit: int, error: type[PipelineError]) -> PipelineError:
-    return error(f"the file is larger than {limit // MB} MB, the most this file may hold; "
-                 "it is not what belongs here (a pasted export or a binary?)", shown, 1)
+    return error(f"the file is larger than {limit // MB} MB; it may be at most {limit // MB} MB "
+                 "(is it a pasted export or a binary?)", shown, 1)
