@@ -203,6 +203,12 @@ def check_value(value: str, path: str, line: int | None, error: type[PipelineErr
     and a character reference to one, which the Markdown renderer or a feed reader would decode."""
     found = FORBIDDEN.search(value)
     if found:
+        pair = value[found.start():found.start() + 2]
+        if len(pair) == 2 and "\ud800" <= pair[0] <= "\udbff" and "\udc00" <= pair[1] <= "\udfff":
+            # YAML does not join "\ud83d\ude00" into one character, as JSON does
+            code = (ord(pair[0]) - 0xD800) * 0x400 + ord(pair[1]) - 0xDC00 + 0x10000
+            raise error(f"{what} writes the character U+{code:X} as two surrogate escapes, which YAML keeps as "
+                        f"two lone surrogates; write the character itself, or \\U{code:08X}", path, line)
         raise error(f"{what} holds {describe(found.group())}, written as an escape or reference, that no "
                     "page or feed can carry; delete it", path, line)
     check_reference(value, path, line, error, what)

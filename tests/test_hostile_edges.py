@@ -227,3 +227,10 @@ def test_half_a_million_references_do_not_hang(text):
     cleaned, removed = cleantext.remove_forbidden(text)
     assert time.monotonic() - start < 60  # removing them one by one took 33 s for 100,000
     assert removed >= 200_000 and cleantext.forbidden_reference(cleaned) is None
+
+
+# ------------------------------------------------------------ 5. a surrogate pair in YAML
+
+def test_a_yaml_surrogate_pair_says_how_to_write_the_character(published):
+    edit(published, "sources/legs.md", 'title: "Legs: what helps?"', 'title: "Legs \\ud83d\\ude00"')
+    refused(published, "sources/legs.md", "write the character itself, or \\U0001F600", 7)
