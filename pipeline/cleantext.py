@@ -58,9 +58,95 @@ def forbidden_in_name(name: str) -> re.Match[str] | None:
 def remove_forbidden(text: str) -> tuple[str, int]:
     """``text`` without forbidden characters and references to them, and how many went."""
     text, removed = FORBIDDEN.subn("", text)
-    while (found := forbidden_reference(text)) is not None:
-        text, removed = text[: found.start()] + text[found.end():], removed + 1
-    return text, removed
+    if "&#" not in text:
+        return text, removed
+    text, references = _remove_references(text)
+    return text, removed + references
+
+
+def _remove_references(text: str) -> tuple[str, int]:
+    """``text`` without references to forbidden characters, in one pass over it: the same as
+    removing the first one again and again until none is left (which took 33 s for 100,000).
+
+    Removing one can join a new one across the gap (``&#&#1;12;`` leaves ``&#12;``); it is
+    looked for in the last kept characters. Nothing else changes after the gap: a removed
+    reference holds no backslash and follows no pending one, so every later escape and
+    reference stands where the scan of the whole text found it."""
+    kept: list[tuple[int, int]] = []  # the spans of ``text`` kept, none empty
+    removed, pos = 0, 0
+    for match in _REFERENCE.finditer(text):
+        if match.start() < pos or not _stands_for_forbidden(match):
+            continue
+        if match.start() > pos:
+            kept.append((pos, match.start()))
+        pos, removed = match.end(), removed + 1
+        while (joined := _joined_reference(text, kept, pos)) is not None:
+            pos, removed = joined, removed + 1
+    if pos < len(text):
+        kept.append((pos, len(text)))
+    return "".join(text[start:end] for start, end in kept), removed
+
+
+_LONGEST = len("&#1114111;")  # the longest reference: a joined one starts within this many kept characters
+_AT_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+
+def _joined_reference(text: str, kept: list[tuple[int, int]], pos: int) -> int | None:
+    """Where in ``text`` a forbidden reference ends that the last kept characters and ``text[pos:]``
+    make together; its kept part is dropped from ``kept``. None where they make none."""
+    if not kept or pos >= len(text) or text[pos] not in _INSIDE or text[kept[-1][1] - 1] not in _INSIDE + "&":
+        return None  # nearly always: the gap joins no reference
+    tail, origin = "", 0  # the last kept characters, and where the first of them stands in ``text``
+    for start, end in reversed(kept):
+        origin = max(start, end - (_LONGEST - len(tail)))
+        tail = text[origin:end] + tail
+        if len(tail) >= _LONGEST:
+            break
+    at = tail.rfind("&")  # a reference holds one "&": only the last can reach past the tail
+    if at < 0:
+        return None
+    match = _AT_REFERENCE.match(tail + text[pos:pos + _LONGEST], at)
+    if match is None or match.end() <= len(tail) or not _stands_for_forbidden(match):
+        return None
+    if _escaped(text, _origin_of(kept, len(tail) - at)):
+        return None
+    _drop_last(kept, len(tail) - at)
+    return pos + match.end() - len(tail)
+
+
+_INSIDE = "#xX0123456789abcdefABCDEF;"  # what follows the "&" of a reference
+
+
+def _origin_of(kept: list[tuple[int, int]], back: int) -> int:
+    """Where in ``text`` the kept character ``back`` places from the end stands."""
+    for start, end in reversed(kept):
+        if end - start >= back:
+            return end - back
+        back -= end - start
+    raise AssertionError("fewer kept characters than asked for")
+
+
+def _stands_for_forbidden(match: re.Match[str]) -> bool:
+    digits = match.group(1) or match.group(2)
+    return digits is not None and not _carried(int(digits, 16 if match.group(1) else 10))
+
+
+def _escaped(text: str, index: int) -> bool:
+    """True when a backslash escape makes the character at ``index`` literal: an odd run of them."""
+    run = 0
+    while index - run > 0 and text[index - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
+def _drop_last(kept: list[tuple[int, int]], count: int) -> None:
+    while count:
+        start, end = kept[-1]
+        if end - start <= count:
+            kept.pop()
+            count -= end - start
+        else:
+            kept[-1], count = (start, end - count), 0
 
 
 def remove_forbidden_everywhere(value: object) -> tuple[object, int]:
@@ -117,6 +203,12 @@ def check_value(value: str, path: str, line: int | None, error: type[PipelineErr
     and a character reference to one, which the Markdown renderer or a feed reader would decode."""
     found = FORBIDDEN.search(value)
     if found:
+        pair = value[found.start():found.start() + 2]
+        if len(pair) == 2 and "\ud800" <= pair[0] <= "\udbff" and "\udc00" <= pair[1] <= "\udfff":
+            # YAML does not join "\ud83d\ude00" into one character, as JSON does
+            code = (ord(pair[0]) - 0xD800) * 0x400 + ord(pair[1]) - 0xDC00 + 0x10000
+            raise error(f"{what} writes the character U+{code:X} as two surrogate escapes, which YAML keeps as "
+                        f"two lone surrogates; write the character itself, or \\U{code:08X}", path, line)
         raise error(f"{what} holds {describe(found.group())}, written as an escape or reference, that no "
                     "page or feed can carry; delete it", path, line)
     check_reference(value, path, line, error, what)

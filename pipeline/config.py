@@ -16,7 +16,9 @@ from pipeline.errors import ConfigError
 
 CONFIG_PATH = "sources/site.toml"
 TEMPLATE_LANG = "en"  # the language the page templates are written in
-_TOPIC = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Every shape check anchors with \Z, never $: "$" also matches before a final newline, and a
+# key "veins\n" would pass.
+_TOPIC = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def _site_config(site: dict, text: str) -> SiteConfig:
     reference_language = site.get("reference_language", "en")
     _check_language(reference_language, text, key="reference_language")
     base_url = field("base_url")
-    if not re.match(r"^https?://[^/\s]+/", base_url + "/") or not base_url.endswith("/"):
+    if not re.match(r"^https?://[^/\s]+/\S*\Z", base_url + "/") or not base_url.endswith("/"):
         raise ConfigError("'base_url' must be an absolute http(s) URL ending in '/'", CONFIG_PATH, line_of(text, "base_url"))
     time_zone = site.get("time_zone", "Europe/Berlin")
     try:
@@ -91,7 +93,7 @@ def _site_config(site: dict, text: str) -> SiteConfig:
         raise ConfigError("[site.topics] must map topic keys (lowercase words joined by '-') to their English names, "
                           'e.g. veins = "Veins"', CONFIG_PATH, line_of(text, "[site.topics]", prefix=""))
     hub = site.get("websub_hub")
-    if hub is not None and (not isinstance(hub, str) or not re.match(r"^https?://\S+$", hub)):
+    if hub is not None and (not isinstance(hub, str) or not re.match(r"^https?://\S+\Z", hub)):
         raise ConfigError("'websub_hub' must be an http(s) URL", CONFIG_PATH, line_of(text, "websub_hub"))
     options = {key: site.get(key, default) for key, default in
                (("review_window_days", 90), ("overdue_notice", False), ("version_history", True), ("feed_size", 50))}
@@ -119,7 +121,7 @@ def _site_config(site: dict, text: str) -> SiteConfig:
     )
 
 
-_HOST_NAME = re.compile(r"^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$", re.IGNORECASE)
+_HOST_NAME = re.compile(r"^(?=.{1,253}\.?\Z)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?\Z", re.IGNORECASE)
 
 
 def _allow_hosts(site: dict, text: str) -> tuple[str, ...]:
@@ -144,7 +146,7 @@ def _is_network(text: str) -> bool:
 
 def _authority(site: dict, base_url: str, text: str) -> str:
     value = site.get("tag_authority", urlsplit(base_url).hostname)
-    if not isinstance(value, str) or not re.match(r"^[a-z0-9.-]+$", value):
+    if not isinstance(value, str) or not re.match(r"^[a-z0-9.-]+\Z", value):
         raise ConfigError("'tag_authority' must be a domain name like health.example.org", CONFIG_PATH,
                           line_of(text, "tag_authority"))
     return value
@@ -152,7 +154,7 @@ def _authority(site: dict, base_url: str, text: str) -> str:
 
 def _check_language(lang: object, text: str, key: str = "languages") -> None:
     try:
-        if not isinstance(lang, str) or not re.match(r"^[a-z]{2,3}$", lang):
+        if not isinstance(lang, str) or not re.match(r"^[a-z]{2,3}\Z", lang):
             raise UnknownLocaleError(str(lang))
         Locale.parse(lang)
     except (UnknownLocaleError, ValueError) as exc:

@@ -556,10 +556,10 @@ def read_ledgers(root: Path, articles: tuple[Article, ...]) -> dict[str, Ledger 
 
 
 def _read_if_there(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+    """A ledger's bytes, bounded (``readfile``); None where there is none."""
+    from pipeline.readfile import CATALOG_LIMIT, read_if_there
+
+    return read_if_there(path, f"{versions.LEDGERS}/{path.name}", CATALOG_LIMIT, LedgerError)
 
 
 def _parse_ledger(path: str, data: bytes, article_id: str) -> Ledger:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from pipeline.articlejson import dumps, to_data
 from pipeline.catalogs import LOCALES
-from pipeline.cleantext import check_value, forbidden_character
+from pipeline.cleantext import check_value, forbidden_character, forbidden_reference
 from pipeline.config import _TOPIC as TOPIC_KEY  # the shape of a topic key in the site settings
 from pipeline.errors import CatalogError
 from pipeline.model import (Article, Block, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph,
@@ -29,9 +29,10 @@ from pipeline.model import (Article, Block, Cell, Figure, Heading, ListBlock, Li
 from pipeline.sources import _ID as ARTICLE_ID, _RESERVED as RESERVED_NAMES, _SLUG as SLUG
 
 _FIX = "delete the file and publish again to store a new one"
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # the shape of a site language code (``config._check_language``)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_IMAGE = re.compile(r"^images/[A-Za-z0-9_][A-Za-z0-9._-]*\.(?:png|jpg|jpeg|gif|webp|svg)$")
+# \Z, not $: "$" also matches before a final newline ("en\n").
+_LANGUAGE = re.compile(r"^[a-z]{2,3}\Z")  # the shape of a site language code (``config._check_language``)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
+_IMAGE = re.compile(r"^images/[A-Za-z0-9_][A-Za-z0-9._-]*\.(?:png|jpg|jpeg|gif|webp|svg)\Z")
 _MAX_NUMBER = 1_000_000  # no list starts, source line or version number comes near it
 _MAX_DEPTH = 16  # lists nested deeper than any article has; keeps reading from recursing without bound
 _ARTICLE_FIELDS = ("id", "lang", "source_lang", "slugs", "title", "summary", "blocks", "references", "topics",
@@ -250,7 +251,9 @@ class _Stored:
     def string(self, data: Any, where: Where) -> str:
         if not isinstance(data, str):
             self.fail(where, "must be a text", data)
-        if self.suspect and forbidden_character(data):  # located only when found
+        # A reference (&#12;) is plain ASCII, so it never makes the file suspect: every text is
+        # searched for one, which costs nothing where no "&#" stands. Located only when found.
+        if (self.suspect and forbidden_character(data)) or forbidden_reference(data):
             check_value(data, self.path, line_of(self.text, where), CatalogError, field_name(where))
         return data
 

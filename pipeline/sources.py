@@ -23,10 +23,12 @@ from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
 from pipeline.memo import Memo
 from pipeline.parallel import as_sent, map_forked
+from pipeline.readfile import SOURCE_LIMIT, read_input
 
 SOURCES = "sources"
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \Z, not $: "$" also matches before a final newline, and a slug "x\n" would name a file "x\n.html".
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}\Z")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 _RESERVED = {"site", "index", "feed", "topics", "images", "style", "newsletter", "sitemap", "robots"}
 _REQUIRED = ("id", "lang", "title", "summary", "topics", "created", "next_review", "references")
 _OPTIONAL = ("updated", "slug", "sample", "change", "change_note")
@@ -74,7 +76,7 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
     context = repr(config)
     names = _markdown_files(root / SOURCES) if only is None else sorted(p.removeprefix(f"{SOURCES}/") for p in only)
     raise_all(_bad_names(names))
-    jobs = [(f"{SOURCES}/{name}", _read_bytes(f"{root}/{SOURCES}/{name}"), config) for name in names]
+    jobs = [(f"{SOURCES}/{name}", _read_bytes(f"{root}/{SOURCES}/{name}", f"{SOURCES}/{name}"), config) for name in names]
     keys = [memo.key(data, rel + context) for rel, data, _ in jobs]
     known = [memo.get(key) for key in keys]
     missing = [(job, key) for job, key, hit in zip(jobs, keys, known) if hit is None]
@@ -106,10 +108,14 @@ def read_source_set(root: Path, config: SiteConfig, only: Collection[str] | None
 
 
 def _markdown_files(folder: Path) -> list[str]:
-    """The names of the ``.md`` files in ``folder``, sorted; hidden ones (an editor's backup) left out."""
+    """The names of the ``.md`` files in ``folder``, sorted; hidden ones (an editor's backup) left out.
+
+    Folders are left out, but nothing else: a link to ``/dev/zero`` or a FIFO named ``x.md`` is
+    refused when read, not skipped, so an article never drops off the site without a word."""
     try:
         with os.scandir(folder) as entries:
-            return sorted(e.name for e in entries if e.name.endswith(".md") and not e.name.startswith(".") and e.is_file())
+            return sorted(e.name for e in entries if e.name.endswith(".md") and not e.name.startswith(".")
+                          and not e.is_dir())
     except FileNotFoundError:
         return []
 
@@ -127,9 +133,13 @@ def _bad_names(names: list[str]) -> list[PipelineError]:
     return problems
 
 
-def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as file:
-        return file.read()
+def _read_bytes(path: str, shown: str) -> bytes:
+    """A source's bytes: a regular file of at most ``MAX_BYTES``, else one line naming it."""
+    try:
+        return read_input(path, shown, MAX_BYTES, SourceError)
+    except FileNotFoundError:  # a dangling link, or a file deleted while the run started
+        raise SourceError("the file is missing (a symbolic link to nothing?); restore it or delete the link",
+                          shown) from None
 
 
 def _read_one(job: tuple[str, bytes, SiteConfig]) -> tuple[Article, str] | list[PipelineError]:
@@ -141,7 +151,9 @@ def _read_one(job: tuple[str, bytes, SiteConfig]) -> tuple[Article, str] | list[
         return list(getattr(exc, "problems", (exc,)))
 
 
-MAX_BYTES = 1024 * 1024  # far more than any article; a bigger file is a mistake (a pasted export, a binary)
+MAX_BYTES = SOURCE_LIMIT  # far more than any article; a bigger file is a mistake (a pasted export, a binary)
+
+
 def _decode(data: bytes, path: str) -> str:
     if len(data) > MAX_BYTES:
         raise SourceError(f"the file is {len(data) / 2**20:.1f} MB; an article may be at most "

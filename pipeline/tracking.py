@@ -18,12 +18,13 @@ from babel import Locale
 
 from pipeline import catalogs, segment, site_messages
 from pipeline.config import TEMPLATE_LANG, SiteConfig
-from pipeline.errors import CatalogError, PipelineError, raise_all
+from pipeline.errors import CatalogError, PipelineError, SourceError, raise_all
 from pipeline.memo import Memo
 from pipeline.model import Article, Finding, Progress, Segment
 from pipeline.parallel import map_forked
 from pipeline.pofile import PoFile
 from pipeline.qa import check_catalog
+from pipeline.readfile import CATALOG_LIMIT, SOURCE_LIMIT, read_if_there
 from pipeline.published import PublishedTranslation, from_bytes, published_path
 
 
@@ -333,11 +334,13 @@ def _files_of(root: Path, unit: Unit, config: SiteConfig) -> dict[str, bytes | N
 
 
 def _read(path: str | Path) -> bytes | None:
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except FileNotFoundError:
-        return None
+    """A template's, catalog's, stored translation's or source's bytes, bounded; None where missing.
+    ``path`` lies below the root; the part from ``sources/`` or ``locales/`` on names it."""
+    text = str(path)
+    start = max(text.rfind(f"/{folder}/") for folder in ("sources", "locales"))
+    shown = text[start + 1:] if start >= 0 else text
+    error = SourceError if shown.startswith("sources/") else CatalogError
+    return read_if_there(path, shown, SOURCE_LIMIT if error is SourceError else CATALOG_LIMIT, error)
 
 
 def _key_data(root: Path, unit: Unit, files: Mapping[str, bytes | None], editorial: bool) -> bytes:

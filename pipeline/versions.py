@@ -148,7 +148,7 @@ def to_text(ledger: Ledger, source_path: str) -> str:
     ]
     if ledger.entry_ids:
         lines += ["", "# Feed entry ids, one per language version: minted once, never changed.", "[entry_ids]"]
-        lines += [f"{lang} = {_string(value)}" for lang, value in ledger.entry_ids]
+        lines += [f"{_key(lang)} = {_string(value)}" for lang, value in ledger.entry_ids]
     for v in ledger.versions:
         lines += ["", "[[versions]]", f"number = {v.number}", f"date = {v.date.isoformat()}",
                   f"fingerprint = {_string(v.fingerprint)}", f"kind = {_string(v.kind)}"]
@@ -169,10 +169,19 @@ def _string(text: str) -> str:
     return '"' + _UNSAFE_IN_STRING.sub(lambda m: _ESCAPES.get(m[0]) or f"\\u{ord(m[0]):04X}", text) + '"'
 
 
+def _key(text: str) -> str:
+    """``text`` as a TOML key that ``tomllib`` reads back as the same text: bare when TOML allows
+    it, else quoted. Whatever was read is written back readable, even a key no check expected."""
+    return text if _BARE_KEY.fullmatch(text) else _string(text)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _UNSAFE_IN_STRING = re.compile(r'[\x00-\x1f\x7f"\\]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
-_FINGERPRINT = re.compile(r"^[0-9a-f]{1,64}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")  # the shape of a site language code
+# \Z, not $: "$" also matches before a final newline, and a key "fr\n" would be written back bare.
+_FINGERPRINT = re.compile(r"^[0-9a-f]{1,64}\Z")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}\Z")  # the shape of a site language code
+_ENTRY_ID = re.compile(r"^tag:\S+\Z")  # a tag URI (RFC 4151): it is a feed entry's <id>, on one line
 _FIX = "restore the ledger from version control"
 _TABLES = {"versions": ("number", "date", "fingerprint", "kind"), "translations": ("lang", "version", "completed"),
            "newsletters": ("lang", "issue", "version")}
@@ -275,7 +284,7 @@ class _Fields:
         if not isinstance(data, dict):
             self.fail("entry_ids", None, "'entry_ids' must be a [entry_ids] table")
         for lang, value in data.items():
-            if not _LANGUAGE.match(lang) or not isinstance(value, str) or not value.startswith("tag:"):
+            if not _LANGUAGE.match(lang) or not isinstance(value, str) or not _ENTRY_ID.match(value):
                 self.fail("entry_ids", 0, f"entry id {lang} must be a tag URI in double quotes, not {_shown(value)}",
                           lang)
             if forbidden_character(value):
