@@ -16,9 +16,10 @@ from pipeline.errors import ConfigError
 
 CONFIG_PATH = "sources/site.toml"
 TEMPLATE_LANG = "en"  # the language the page templates are written in
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}\Z")  # the shape of a language code, wherever one is read
 # Every shape check anchors with \Z, never $: "$" also matches before a final newline, and a
 # key "veins\n" would pass.
-_TOPIC = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+TOPIC_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _site_config(site: dict, text: str) -> SiteConfig:
         raise ConfigError(f"unknown time zone '{time_zone}'", CONFIG_PATH, line_of(text, "time_zone")) from exc
     topics = site.get("topics", {})
     if not isinstance(topics, dict) or not all(
-            isinstance(k, str) and _TOPIC.match(k) and isinstance(v, str) and v.strip() for k, v in topics.items()):
+            isinstance(k, str) and TOPIC_KEY.match(k) and isinstance(v, str) and v.strip() for k, v in topics.items()):
         raise ConfigError("[site.topics] must map topic keys (lowercase words joined by '-') to their English names, "
                           'e.g. veins = "Veins"', CONFIG_PATH, line_of(text, "[site.topics]", prefix=""))
     hub = site.get("websub_hub")
@@ -154,7 +155,7 @@ def _authority(site: dict, base_url: str, text: str) -> str:
 
 def _check_language(lang: object, text: str, key: str = "languages") -> None:
     try:
-        if not isinstance(lang, str) or not re.match(r"^[a-z]{2,3}\Z", lang):
+        if not isinstance(lang, str) or not LANGUAGE_CODE.match(lang):
             raise UnknownLocaleError(str(lang))
         Locale.parse(lang)
     except (UnknownLocaleError, ValueError) as exc:

@@ -21,16 +21,15 @@ from typing import Any, NoReturn
 from pipeline.articlejson import dumps, to_data
 from pipeline.catalogs import LOCALES
 from pipeline.cleantext import check_value, forbidden_character, forbidden_reference
-from pipeline.config import _TOPIC as TOPIC_KEY  # the shape of a topic key in the site settings
+from pipeline.config import LANGUAGE_CODE, TOPIC_KEY
 from pipeline.errors import CatalogError
 from pipeline.model import (Article, Block, Cell, Figure, Heading, ListBlock, ListItem, Origin, Paragraph,
                             Reference, ReviewDate, Table, Text)
 # The rules a source's own id and slugs follow: a stored copy may claim no other.
-from pipeline.sources import _ID as ARTICLE_ID, _RESERVED as RESERVED_NAMES, _SLUG as SLUG
+from pipeline.sources import ARTICLE_ID, RESERVED_NAMES, SLUG
 
 _FIX = "delete the file and publish again to store a new one"
 # \Z, not $: "$" also matches before a final newline ("en\n").
-_LANGUAGE = re.compile(r"^[a-z]{2,3}\Z")  # the shape of a site language code (``config._check_language``)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 _IMAGE = re.compile(r"^images/[A-Za-z0-9_][A-Za-z0-9._-]*\.(?:png|jpg|jpeg|gif|webp|svg)\Z")
 _MAX_NUMBER = 1_000_000  # no list starts, source line or version number comes near it
@@ -244,7 +243,7 @@ class _Stored:
         self.fail(where, "must be a date like 2025-06-30", data)
 
     def language(self, data: Any, where: Where) -> str:
-        if not isinstance(data, str) or not _LANGUAGE.match(data):
+        if not isinstance(data, str) or not LANGUAGE_CODE.match(data):
             self.fail(where, "must be a language code like 'en' or 'de'", data)
         return data
 

@@ -18,7 +18,7 @@ from pipeline import images
 from pipeline.articlejson import fingerprint
 from pipeline.body import normalize, parse_body
 from pipeline.cleantext import check_control, check_reference, check_value, describe, forbidden_in_name
-from pipeline.config import SiteConfig
+from pipeline.config import LANGUAGE_CODE, SiteConfig
 from pipeline.errors import PipelineError, SourceError, raise_all
 from pipeline.model import Article, Figure, Origin, Reference, ReviewDate, Text
 from pipeline.memo import Memo
@@ -27,9 +27,9 @@ from pipeline.readfile import SOURCE_LIMIT, read_input
 
 SOURCES = "sources"
 # \Z, not $: "$" also matches before a final newline, and a slug "x\n" would name a file "x\n.html".
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}\Z")
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_RESERVED = {"site", "index", "feed", "topics", "images", "style", "newsletter", "sitemap", "robots"}
+ARTICLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}\Z")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+RESERVED_NAMES = {"site", "index", "feed", "topics", "images", "style", "newsletter", "sitemap", "robots"}
 _REQUIRED = ("id", "lang", "title", "summary", "topics", "created", "next_review", "references")
 _OPTIONAL = ("updated", "slug", "sample", "change", "change_note")
 _REPORTED = object()  # a field whose problem is already reported
@@ -206,6 +206,9 @@ def _front_matter(path: str, front: str, loader_class: type = _LOADER) -> tuple[
         problems: list[PipelineError] = []
         for key_node, value_node in node.value:
             key, line = str(key_node.value), key_node.start_mark.line + 2
+            if not isinstance(key_node, yaml.ScalarNode):  # "? [a, b]": its value is a list of nodes
+                problems.append(SourceError("a front matter key must be a plain word, such as 'title'", path, line))
+                continue
             if key in fields:
                 problems.append(SourceError(f"'{key}' is given twice (first on line {fields[key].line})", path, line))
                 continue
@@ -346,9 +349,9 @@ def _article(path: str, fields: dict[str, _Field], blocks, config: SiteConfig,
 
 def _id(check: _Checker) -> str | None:
     value = check.raw("id")
-    if value is not None and (not _ID.match(value) or value in _RESERVED):
+    if value is not None and (not ARTICLE_ID.match(value) or value in RESERVED_NAMES):
         check.fail("id", f"id '{value}' must be 3-64 lowercase letters, digits or '-' and not one of "
-                   f"{', '.join(sorted(_RESERVED))}; mint it once and never change it")
+                   f"{', '.join(sorted(RESERVED_NAMES))}; mint it once and never change it")
         return None
     return value
 
@@ -407,7 +410,12 @@ def _references(check: _Checker, config: SiteConfig) -> tuple[Reference, ...] | 
     for item, node in zip(field.value, field.node.value):
         line = node.start_mark.line + 2
         if isinstance(item, dict) and set(item) <= {"text", "lang"} and isinstance(item.get("text"), str):
-            references.append(Reference(item["text"].strip(), str(item.get("lang", config.reference_language))))
+            lang = item.get("lang", config.reference_language)
+            if not isinstance(lang, str) or not LANGUAGE_CODE.match(lang):
+                check.problems.append(SourceError(f"a reference's 'lang' must be a language code like 'en' or 'de', "
+                                                  f"not {lang!r}", check.path, line))
+                return None
+            references.append(Reference(item["text"].strip(), lang))
         elif isinstance(item, str) and item.strip():
             references.append(Reference(item.strip(), config.reference_language))
         else:
@@ -423,9 +431,9 @@ def _slugs(check: _Checker, config: SiteConfig, article_id: str | None) -> dict[
         return None
     given = value if isinstance(value, dict) else {lang: value for lang in config.languages}
     slugs = {lang: str(given.get(lang, article_id)) for lang in config.languages}
-    bad = sorted({s for s in slugs.values() if not _SLUG.match(s) or s in _RESERVED})
+    bad = sorted({s for s in slugs.values() if not SLUG.match(s) or s in RESERVED_NAMES})
     if bad or not isinstance(value, (str, dict)) or set(given) - set(config.languages):
-        check.fail("slug", f"'slug' must be lowercase words joined by '-' (not {', '.join(sorted(_RESERVED))}), "
+        check.fail("slug", f"'slug' must be lowercase words joined by '-' (not {', '.join(sorted(RESERVED_NAMES))}), "
                    "either one for all languages or one per language code")
         return None
     return slugs

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from pipeline.articlejson import fingerprint
 from pipeline.cleantext import check_value, forbidden_character
+from pipeline.config import LANGUAGE_CODE
 from pipeline.errors import LedgerError, SourceError
 from pipeline.model import Article, Ledger, NewsletterRecord, TranslationRecord, Version
 
@@ -180,7 +181,6 @@ _UNSAFE_IN_STRING = re.compile(r'[\x00-\x1f\x7f"\\]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 # \Z, not $: "$" also matches before a final newline, and a key "fr\n" would be written back bare.
 _FINGERPRINT = re.compile(r"^[0-9a-f]{1,64}\Z")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}\Z")  # the shape of a site language code
 _ENTRY_ID = re.compile(r"^tag:\S+\Z")  # a tag URI (RFC 4151): it is a feed entry's <id>, on one line
 _FIX = "restore the ledger from version control"
 _TABLES = {"versions": ("number", "date", "fingerprint", "kind"), "translations": ("lang", "version", "completed"),
@@ -264,7 +264,7 @@ class _Fields:
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                 wrong = "a date like 2025-06-30"
         elif key == "lang":
-            if not isinstance(value, str) or not _LANGUAGE.match(value):
+            if not isinstance(value, str) or not LANGUAGE_CODE.match(value):
                 wrong = "a language code like \"de\""
         elif key == "fingerprint":
             if not isinstance(value, str) or not _FINGERPRINT.match(value):
@@ -284,7 +284,7 @@ class _Fields:
         if not isinstance(data, dict):
             self.fail("entry_ids", None, "'entry_ids' must be a [entry_ids] table")
         for lang, value in data.items():
-            if not _LANGUAGE.match(lang) or not isinstance(value, str) or not _ENTRY_ID.match(value):
+            if not LANGUAGE_CODE.match(lang) or not isinstance(value, str) or not _ENTRY_ID.match(value):
                 self.fail("entry_ids", 0, f"entry id {lang} must be a tag URI in double quotes, not {_shown(value)}",
                           lang)
             if forbidden_character(value):

@@ -114,9 +114,9 @@ def test_a_ledger_value_with_a_final_newline_is_refused(old, new, text):
 
 
 @pytest.mark.parametrize(("pattern", "value"), [
-    (sources._ID, "t-legs-01\n"), (sources._SLUG, "leg-exercises\n"), (config._TOPIC, "legs\n"),
-    (stored._LANGUAGE, "en\n"), (stored._IMAGE, "images/a.svg\n"), (versions._FINGERPRINT, "abc\n"),
-    (versions._LANGUAGE, "fr\n"), (config._HOST_NAME, "intranet.example.org\n"),
+    (sources.ARTICLE_ID, "t-legs-01\n"), (sources.SLUG, "leg-exercises\n"), (config.TOPIC_KEY, "legs\n"),
+    (config.LANGUAGE_CODE, "en\n"), (stored._IMAGE, "images/a.svg\n"), (versions._FINGERPRINT, "abc\n"),
+    (config._HOST_NAME, "intranet.example.org\n"),
 ])
 def test_no_shape_check_lets_a_final_newline_through(pattern, value):
     assert pattern.match(value.rstrip("\n")) and not pattern.match(value)
@@ -234,3 +234,17 @@ def test_half_a_million_references_do_not_hang(text):
 def test_a_yaml_surrogate_pair_says_how_to_write_the_character(published):
     edit(published, "sources/legs.md", 'title: "Legs: what helps?"', 'title: "Legs \\ud83d\\ude00"')
     refused(published, "sources/legs.md", "write the character itself, or \\U0001F600", 7)
+
+
+def test_a_complex_key_and_a_reference_language_that_is_no_code_are_one_line_each(published, capsys):
+    from tests.helpers import project_state, run_main
+    from tests.test_hostile import GOOD
+
+    for text, says in ((GOOD.replace("lang: en\n", "lang: en\n? [a, b]\n: c\n"), "must be a plain word"),
+                       (GOOD.replace('  - "Doe J. A study. 2020."', '  - text: "Doe J. A study. 2020."\n    lang: "en x"'),
+                        "must be a language code")):
+        (published / "sources/bad.md").write_text(text, encoding="utf-8")
+        before = project_state(published)
+        code, out, err = run_main(published, capsys, "publish")
+        assert code == 1 and err.splitlines()[0].startswith("sources/bad.md:") and says in err.splitlines()[0], err
+        assert "ScalarNode" not in err and project_state(published) == before
